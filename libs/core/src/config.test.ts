@@ -1,0 +1,30 @@
+import { CallwatchError } from './errors';
+import { env, loadConfig, parsers } from './config';
+
+describe('loadConfig', () => {
+  const specs = {
+    PORT: env(parsers.port, 'port to listen on', 8080),
+    BROKERS: env(parsers.list, 'Kafka brokers'),
+    MODE: env(parsers.oneOf('fast', 'safe'), 'mode', 'safe'),
+  };
+
+  it('applies defaults and parses values', () => {
+    expect(loadConfig(specs, { BROKERS: 'a:1, b:2' })).toEqual({ PORT: 8080, BROKERS: ['a:1', 'b:2'], MODE: 'safe' });
+  });
+
+  it('reports every bad or missing variable by name at once', () => {
+    let error: unknown;
+    try {
+      loadConfig(specs, { PORT: '99999', MODE: 'turbo' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CallwatchError);
+    const e = error as CallwatchError;
+    expect(e.code).toBe('CW_ERR_CONFIG');
+    expect(e.retriable).toBe(false);
+    expect(e.message).toContain('PORT: expected a port 0-65535, got 99999');
+    expect(e.message).toContain('BROKERS is required (Kafka brokers)');
+    expect(e.message).toContain('MODE: expected one of fast, safe, got "turbo"');
+  });
+});

@@ -1,0 +1,77 @@
+import { CallwatchError } from './errors';
+
+/** EnvSpec describes one environment variable: how to parse it, its default, and what it is for. */
+export interface EnvSpec<T> {
+  parse: (raw: string) => T;
+  default?: T;
+  doc: string;
+}
+
+/** env builds the spec of one variable; `parse` throws a plain Error whose message says what was expected. */
+export function env<T>(parse: (raw: string) => T, doc: string, defaultValue?: T): EnvSpec<T> {
+  return defaultValue === undefined ? { parse, doc } : { parse, doc, default: defaultValue };
+}
+
+/** Parsers for the common variable kinds; each message says what was expected. */
+export const parsers = {
+  string: (raw: string): string => raw,
+  int: (raw: string): number => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${raw}"`);
+    return Number(raw);
+  },
+  port: (raw: string): number => {
+    const n = parsers.int(raw);
+    if (n < 0 || n > 65535) throw new Error(`expected a port 0-65535, got ${n}`);
+    return n;
+  },
+  bool: (raw: string): boolean => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+    throw new Error(`expected true or false, got "${raw}"`);
+  },
+  list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
+  url: (raw: string): string => {
+    try {
+      return new URL(raw).toString().replace(/\/$/, '');
+    } catch {
+      throw new Error(`expected a URL, got "${raw}"`);
+    }
+  },
+  oneOf:
+    <T extends string>(...values: T[]) =>
+    (raw: string): T => {
+      if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+      return raw as T;
+    },
+};
+
+type Specs = Record<string, EnvSpec<unknown>>;
+/** ConfigOf is the parsed configuration object of a set of EnvSpecs. */
+export type ConfigOf<S extends Specs> = { [K in keyof S]: S[K] extends EnvSpec<infer T> ? T : never };
+
+/**
+ * loadConfig reads and validates every variable once; a missing or bad value throws a CallwatchError
+ * naming the variable (all problems at once, so an operator fixes them in one go).
+ */
+export function loadConfig<S extends Specs>(specs: S, source: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = source[name];
+    if (raw === undefined || raw === '') {
+      if (spec.default === undefined) problems.push(`${name} is required (${spec.doc})`);
+      else out[name] = spec.default;
+      continue;
+    }
+    try {
+      out[name] = spec.parse(raw);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message} (${spec.doc})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new CallwatchError('CW_ERR_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`, { details: { problems } });
+  }
+  return out as ConfigOf<S>;
+}

@@ -1,0 +1,41 @@
+import type { Kafka } from 'kafkajs';
+import { COMPACTED_ROLES, INPUT_ROLES, dlqTopic, type TopicNames } from './topics';
+
+/** TopicSpec describes one topic to create if it is missing. */
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  compacted?: boolean;
+}
+
+/** ensureTopics creates the topics that do not exist yet and leaves existing ones alone. */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: -1,
+        configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** callwatchTopicSpecs lists every callwatch topic and dead-letter topic with `partitions` partitions (tables get compaction). */
+export function callwatchTopicSpecs(names: TopicNames, partitions: number): TopicSpec[] {
+  const specs: TopicSpec[] = [];
+  for (const [role, topic] of Object.entries(names) as Array<[keyof TopicNames, string]>) {
+    specs.push({ topic, partitions, compacted: COMPACTED_ROLES.has(role) });
+    if (INPUT_ROLES.has(role)) specs.push({ topic: dlqTopic(topic), partitions: 1 });
+  }
+  return specs;
+}

@@ -1,0 +1,35 @@
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { createLogger } from '@callwatch/core';
+
+/** KafkaConfig is what a service needs to reach its Kafka cluster. */
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** createKafka builds the KafkaJS client with its logs routed to our structured logger (KafkaJS stays behind this module). */
+export function createKafka({ brokers, clientId }: KafkaConfig): Kafka {
+  const log = createLogger(`kafkajs:${clientId}`);
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 5_000,
+    retry: { initialRetryTime: 200, retries: 10 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        // KafkaJS logs a harmless error on every rebalance of a group that is shutting down; keep it at debug.
+        const name = levels[level] ?? 'info';
+        log[message?.includes('The group is rebalancing') ? 'debug' : name](rest, message);
+      },
+  });
+}

@@ -1,0 +1,132 @@
+import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import { Type, type Resolver } from 'avsc';
+import { CallwatchError, retry } from '@callwatch/core';
+import { avroSchema, type SchemaName, type SchemaTypes } from '@callwatch/schemas';
+
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+/**
+ * RegistryCodec encodes and decodes the Confluent wire format (magic byte, 4-byte schema id, Avro body)
+ * synchronously: writer schemas are fetched once per id and cached, so the hot path makes no promise per message.
+ */
+export class RegistryCodec {
+  private readonly registry: SchemaRegistry;
+  private readonly readers = new Map<SchemaName, { id: number; type: Type }>();
+  private readonly writers = new Map<number, Type>();
+  private readonly resolvers = new Map<string, Resolver>();
+
+  constructor(private readonly url: string) {
+    this.registry = new SchemaRegistry({ host: url });
+  }
+
+  /** register registers our schema for a topic's value subject (BACKWARD compatible) and makes it the one we encode with. */
+  async register(name: SchemaName, topic: string): Promise<number> {
+    const schema = avroSchema(name);
+    const subject = `${topic}-value`;
+    try {
+      const { id } = await retry(
+        () => this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
+        { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) },
+      );
+      const type = Type.forSchema(schema as never);
+      this.readers.set(name, { id, type });
+      this.writers.set(id, type);
+      return id;
+    } catch (err) {
+      throw new CallwatchError('CW_ERR_REGISTRY', `could not register schema ${name} for subject ${subject} at ${this.url}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** encode serialises a value with the registered schema; it throws CW_ERR_DECODE naming the bad fields. */
+  encode<N extends SchemaName>(name: N, value: SchemaTypes[N]): Buffer {
+    const reader = this.readers.get(name);
+    if (!reader) throw new CallwatchError('CW_ERR_REGISTRY', `schema ${name} is not registered: call register() first`);
+    const invalid: string[] = [];
+    if (!reader.type.isValid(value, { errorHook: (path) => invalid.push(path.join('.')) })) {
+      throw new CallwatchError('CW_ERR_INVALID_EVENT', `value does not match schema ${name}: invalid field(s) ${invalid.join(', ')}`, { details: { invalid } });
+    }
+    const body = reader.type.toBuffer(value);
+    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    out.writeUInt8(MAGIC_BYTE, 0);
+    out.writeInt32BE(reader.id, 1);
+    body.copy(out, HEADER_BYTES);
+    return out;
+  }
+
+  /** schemaId reads the schema id of a wire-format message, or throws CW_ERR_DECODE when the header is not ours. */
+  schemaId(buffer: Buffer | null): number {
+    if (!buffer || buffer.length < HEADER_BYTES || buffer.readUInt8(0) !== MAGIC_BYTE) {
+      throw new CallwatchError('CW_ERR_DECODE', 'not in Confluent wire format (missing magic byte 0 and 4-byte schema id)');
+    }
+    return buffer.readInt32BE(1);
+  }
+
+  /** prefetch loads the writer schemas of every id in a batch that is not cached yet (one request per new id). */
+  async prefetch(buffers: Array<Buffer | null>): Promise<void> {
+    const unknown = new Set<number>();
+    for (const buffer of buffers) {
+      try {
+        const id = this.schemaId(buffer);
+        if (!this.writers.has(id)) unknown.add(id);
+      } catch {
+        // decode() reports the bad header for this message.
+      }
+    }
+    await Promise.all([...unknown].map((id) => this.fetchWriter(id)));
+  }
+
+  /** decode reads one message synchronously into our reader schema; it throws CW_ERR_DECODE with the reason. */
+  decode<N extends SchemaName>(name: N, buffer: Buffer | null): SchemaTypes[N] {
+    const id = this.schemaId(buffer);
+    const writer = this.writers.get(id);
+    if (!writer) throw new CallwatchError('CW_ERR_DECODE', `unknown schema id ${id}: the registry does not know it`);
+    const reader = this.readerType(name);
+    try {
+      const body = (buffer as Buffer).subarray(HEADER_BYTES);
+      if (writer === reader) return reader.fromBuffer(body) as SchemaTypes[N];
+      return reader.fromBuffer(body, this.resolver(name, id, reader, writer)) as SchemaTypes[N];
+    } catch (err) {
+      throw new CallwatchError('CW_ERR_DECODE', `bytes do not match schema id ${id} (${name}): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private readerType(name: SchemaName): Type {
+    const known = this.readers.get(name);
+    if (known) return known.type;
+    const type = Type.forSchema(avroSchema(name) as never);
+    this.readers.set(name, { id: -1, type });
+    return type;
+  }
+
+  private resolver(name: SchemaName, id: number, reader: Type, writer: Type): Resolver {
+    const key = `${name}:${id}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver) {
+      try {
+        resolver = reader.createResolver(writer);
+      } catch (err) {
+        throw new CallwatchError('CW_ERR_DECODE', `schema id ${id} cannot be read as ${name}: ${(err as Error).message}`, { cause: err });
+      }
+      this.resolvers.set(key, resolver);
+    }
+    return resolver;
+  }
+
+  private async fetchWriter(id: number): Promise<void> {
+    const response = await retry(async () => {
+      let res: Response;
+      try {
+        res = await fetch(`${this.url}/schemas/ids/${id}`);
+      } catch (err) {
+        throw new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} unreachable: ${(err as Error).message}`, { cause: err });
+      }
+      if (res.status >= 500) throw new CallwatchError('CW_ERR_REGISTRY', `schema registry answered ${res.status}`);
+      return res;
+    }, { retries: 3 });
+    // A 404 means the id is unknown: decode() then sends each such message to the dead-letter topic.
+    if (!response.ok) return;
+    const body = (await response.json()) as { schema: string };
+    this.writers.set(id, Type.forSchema(JSON.parse(body.schema) as never));
+  }
+}

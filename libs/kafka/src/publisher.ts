@@ -1,0 +1,37 @@
+import type { Producer, IHeaders } from 'kafkajs';
+import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
+import type { RegistryCodec } from './codec';
+
+/** OutgoingMessage is one value to publish, keyed by entity (or by id on compacted topics); null is a tombstone. */
+export interface OutgoingMessage<T> {
+  key: string;
+  value: T | null;
+  headers?: IHeaders;
+}
+
+/** Publisher sends many encoded messages per request: KafkaJS has no linger, so batching is ours to do. */
+export class Publisher {
+  constructor(
+    private readonly producer: Producer,
+    private readonly codec: RegistryCodec,
+  ) {}
+
+  /** publish encodes the values with the topic's schema and sends them in one request. */
+  async publish<N extends SchemaName>(topic: string, schema: N, messages: Array<OutgoingMessage<SchemaTypes[N]>>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({
+      topic,
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: m.value === null ? null : this.codec.encode(schema, m.value),
+        ...(m.headers ? { headers: m.headers } : {}),
+      })),
+    });
+  }
+
+  /** publishRaw sends bytes as they are (dead-letter copies keep the original bytes). */
+  async publishRaw(topic: string, messages: Array<{ key: Buffer | string | null; value: Buffer | null; headers: IHeaders }>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({ topic, messages });
+  }
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SchemaTypes } from './generated';
+
+export * from './generated';
+
+/** SchemaName names one Avro schema of schemas/avro (its file name without `.avsc`). */
+export type SchemaName = keyof SchemaTypes;
+
+/** SCHEMA_NAMES lists every schema callwatch publishes or consumes. */
+export const SCHEMA_NAMES: readonly SchemaName[] = [
+  'cdr', 'call_start', 'payment', 'account', 'rule', 'template', 'metric', 'alert', 'action', 'notification',
+];
+
+const cache = new Map<SchemaName, object>();
+
+/** avroSchema returns the parsed Avro JSON of one schema, read once from schemas/avro. */
+export function avroSchema(name: SchemaName): object {
+  let schema = cache.get(name);
+  if (!schema) {
+    schema = JSON.parse(readFileSync(join(__dirname, '..', 'avro', `${name}.avsc`), 'utf8')) as object;
+    cache.set(name, schema);
+  }
+  return schema;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CallwatchError } from '@callwatch/core';
+import { registerAlerts } from './commands/alerts';
+import { registerRules } from './commands/rules';
+import { registerSchemasCommand } from './commands/schemas';
+import { registerSimulate } from './commands/simulate';
+
+const program = new Command('callwatch')
+  .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX.')
+  .showHelpAfterError()
+  .exitOverride();
+registerRules(program);
+registerAlerts(program);
+registerSimulate(program);
+registerSchemasCommand(program);
+
+program.parseAsync(process.argv).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    const message = err instanceof CallwatchError ? `${err.code}: ${err.message}` : (err as Error).message;
+    process.stderr.write(`callwatch: ${message}\n`);
+    process.exit(err instanceof CallwatchError && err.code === 'CW_ERR_CLI_USAGE' ? 2 : 1);
+  },
+);

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { createLogger, formatDuration } from '@callwatch/core';
+import { connect, startBatchConsumer } from '@callwatch/kafka';
+import type { AlertEvent } from '@callwatch/schemas';
+import { cliConfig } from '../env';
+
+/** formatAlert renders one alert event as one line for a terminal. */
+export function formatAlert(a: AlertEvent): string {
+  const value = a.value === null ? 'n/a' : Number(a.value.toFixed(2));
+  const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
+  const reset = a.reset_threshold === null ? '' : ` (reset ${a.reset_threshold})`;
+  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${a.area} ${value} ${a.operator ?? ''} ${a.threshold ?? ''}${reset}${window}`;
+}
+
+/** registerAlerts adds `callwatch alerts tail` to the CLI. */
+export function registerAlerts(program: Command): void {
+  const alerts = program.command('alerts').description('read alert events');
+  alerts
+    .command('tail')
+    .description('print alert events (fired, repeated, reset) as they arrive, until Ctrl-C')
+    .option('--from-beginning', 'start with the oldest event still on the topic')
+    .option('--json', 'print each event as one JSON object per line')
+    .action(async (flags: { fromBeginning?: boolean; json?: boolean }) => {
+      const connection = await connect(cliConfig(), 'callwatch-cli', ['alert']);
+      const consumer = await startBatchConsumer({
+        ...connection,
+        log: createLogger('cli', 'warn'),
+        groupId: `callwatch-cli-tail-${randomUUID()}`,
+        topic: connection.topics.alert,
+        schema: 'alert',
+        fromBeginning: flags.fromBeginning ?? false,
+        deadLetter: false,
+        handle: async (batch) => {
+          for (const m of batch.messages) process.stdout.write(`${flags.json ? JSON.stringify(m.value) : formatAlert(m.value)}\n`);
+        },
+      });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await consumer.stop();
+      await connection.close();
+    });
+}

@@ -1,0 +1,5 @@
+export * from './commands/rules';
+export * from './commands/simulate';
+export * from './simulate-traffic';
+export * from './env';
+export * from './commands/alerts';

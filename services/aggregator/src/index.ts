@@ -1,0 +1,5 @@
+export * from './service';
+export * from './config';
+export * from './windows';
+export * from './validate-cdr';
+export * from './pre-aggregate';

@@ -1,0 +1,76 @@
+import { Counter } from 'prom-client';
+import { entityKey, loadConfig, type ConfigOf } from '@callwatch/core';
+import { startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import type { MetricSnapshot } from '@callwatch/schemas';
+import { AGGREGATOR_ENV } from './config';
+import { preAggregate, type PositionedCdr } from './pre-aggregate';
+import { validateCdr } from './validate-cdr';
+import { WindowStore } from './window-store';
+import { bucketSizeMs } from './windows';
+
+/** AggregatorConfig is the parsed AGGREGATOR_ENV. */
+export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;
+
+/** Aggregator is a running aggregator: CDRs in, windows in Redis, metric snapshots out. */
+export interface Aggregator {
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+/** startAggregator wires the aggregator from its configuration (the environment by default). */
+export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
+  config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
+  const runtime = await startRuntime('aggregator', config, ['cdr', 'metric']);
+  const { log, topics, publisher, health } = runtime;
+  const redis: Redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
+  const store = new WindowStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
+  const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'CDRs applied to windows', registers: [health.registry] });
+  const skipped = new Counter({ name: 'callwatch_aggregator_redelivered_total', help: 'CDRs skipped because their offset was already applied', registers: [health.registry] });
+  const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
+  health.addCheck('redis', () => redis.status === 'ready');
+
+  const consumer: BatchConsumer = await startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher,
+    log,
+    groupId: config.AGGREGATOR_GROUP_ID,
+    topic: topics.cdr,
+    schema: 'cdr',
+    onDeadLetter: (count, code) => dead.inc({ topic: topics.cdr, code }, count),
+    handle: async (batch) => {
+      const valid: PositionedCdr[] = [];
+      for (const message of batch.messages) {
+        const problem = validateCdr(message.value);
+        if (problem) batch.reject(message, problem);
+        else valid.push({ offset: Number(message.offset), cdr: message.value });
+      }
+      if (valid.length === 0) return;
+      const source = `${batch.topic}/${batch.partition}`;
+      const entities = [...new Set(valid.map((e) => entityKey('customer', e.cdr.customer_id)))];
+      const applied = await store.appliedOffsets(source, entities);
+      const deltas = preAggregate(valid, config.AGGREGATOR_PERIODS, applied);
+      const fresh = [...deltas.values()].reduce((n, d) => n + d.events, 0);
+      skipped.inc(valid.length - fresh);
+      if (deltas.size === 0) return;
+      const results = await store.apply(source, [...deltas.values()], config.AGGREGATOR_PERIODS);
+      counted.inc(fresh);
+      const snapshots = results.map(({ entity, clockMs, windows }) => ({
+        key: entity,
+        value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late: 0 } satisfies MetricSnapshot,
+      }));
+      await publisher.publish(topics.metric, 'metric', snapshots);
+    },
+  });
+  log.info({ topic: topics.cdr, periods: config.AGGREGATOR_PERIODS }, 'aggregator running');
+
+  return {
+    runtime,
+    stop: async () => {
+      await consumer.stop();
+      await runtime.close();
+      redis.disconnect();
+    },
+  };
+}

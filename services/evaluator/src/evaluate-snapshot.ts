@@ -1,0 +1,46 @@
+import { alertEventId, decide, metricValue, ruleApplies, type AlertState } from '@callwatch/rules';
+import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
+
+/** Evaluation is the outcome of one rule on one snapshot: the new state, and the alert event if there was a transition. */
+export interface Evaluation {
+  rule: Rule;
+  state: AlertState;
+  event: AlertEvent | null;
+}
+
+/**
+ * evaluateSnapshot runs every enabled rule that applies to the snapshot's entity, at the snapshot's event
+ * time (the entity's clock), so the live evaluator and a replay decide the same way.
+ */
+export function evaluateSnapshot(rules: Iterable<Rule>, snapshot: MetricSnapshot, stateOf: (ruleId: string) => AlertState | undefined): Evaluation[] {
+  const out: Evaluation[] = [];
+  const now = snapshot.at_ms;
+  for (const rule of rules) {
+    if (!rule.enabled || !ruleApplies(rule, snapshot.entity)) continue;
+    const observation = metricValue(rule, snapshot);
+    const decision = decide(rule, stateOf(rule.id), observation, now);
+    const transition = decision.event;
+    out.push({
+      rule,
+      state: decision.state,
+      event: transition && {
+        event_id: alertEventId(rule.id, snapshot.entity, transition.type, transition.at_ms),
+        type: transition.type,
+        rule_id: rule.id,
+        rule_title: rule.title,
+        entity: snapshot.entity,
+        area: rule.area,
+        value: transition.value,
+        threshold: rule.threshold,
+        reset_threshold: rule.reset_threshold,
+        operator: rule.operator,
+        level: rule.level,
+        sample_period_ms: rule.sample_period_ms,
+        at_ms: transition.at_ms,
+        first_fired_at_ms: transition.first_fired_at_ms,
+        test: false,
+      },
+    });
+  }
+  return out;
+}

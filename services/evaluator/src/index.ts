@@ -1,0 +1,3 @@
+export * from './service';
+export * from './config';
+export * from './evaluate-snapshot';

@@ -1,0 +1,81 @@
+import { Counter } from 'prom-client';
+import { loadConfig, type ConfigOf } from '@callwatch/core';
+import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
+import type { AlertState } from '@callwatch/rules';
+import type { AlertEvent } from '@callwatch/schemas';
+import { AlertStore, stateKey } from './alert-store';
+import { EVALUATOR_ENV } from './config';
+import { evaluateSnapshot } from './evaluate-snapshot';
+
+/** EvaluatorConfig is the parsed EVALUATOR_ENV. */
+export type EvaluatorConfig = ConfigOf<typeof EVALUATOR_ENV>;
+
+/** Evaluator is a running evaluator: rules and metric snapshots in, alert events out. */
+export interface Evaluator {
+  runtime: Runtime;
+  rules: CompactedTable<'rule'>;
+  stop(): Promise<void>;
+}
+
+/** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive. */
+export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV)): Promise<Evaluator> {
+  const runtime = await startRuntime('evaluator', config, ['rule', 'metric', 'alert']);
+  const { log, topics, publisher, health } = runtime;
+  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
+  const store = new AlertStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
+  const emitted = new Counter({ name: 'callwatch_alert_events_total', help: 'alert events emitted', labelNames: ['type'], registers: [health.registry] });
+  health.addCheck('redis', () => redis.status === 'ready');
+
+  // Rules must be loaded before the first snapshot is judged, or a restart would see "no rule" and miss transitions.
+  const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.EVALUATOR_GROUP_ID}-rules` });
+  await rules.start();
+  rules.onChange((id, rule) => log.info({ rule: id, deleted: rule === null }, 'rule changed'));
+  log.info({ rules: [...rules.values()].length }, 'rules loaded');
+
+  const consumer: BatchConsumer = await startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher,
+    log,
+    groupId: config.EVALUATOR_GROUP_ID,
+    topic: topics.metric,
+    schema: 'metric',
+    deadLetter: false,
+    handle: async (batch) => {
+      const all = [...rules.values()];
+      const pairs = batch.messages.flatMap((m) => all.map((r) => ({ entity: m.value.entity, ruleId: r.id })));
+      const states = await store.load(pairs);
+      const events: AlertEvent[] = [];
+      const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
+      for (const { value: snapshot } of batch.messages) {
+        for (const evaluation of evaluateSnapshot(all, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)))) {
+          const key = stateKey(snapshot.entity, evaluation.rule.id);
+          states.set(key, evaluation.state);
+          changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
+          if (evaluation.event) events.push(evaluation.event);
+        }
+      }
+      // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
+      // other order could lose a transition.
+      await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
+      await store.save([...changed.values()]);
+      for (const e of events) {
+        emitted.inc({ type: e.type });
+        log.info({ rule: e.rule_id, entity: e.entity, type: e.type, value: e.value }, `alert ${e.type}`);
+      }
+    },
+  });
+  log.info({ topic: topics.metric }, 'evaluator running');
+
+  return {
+    runtime,
+    rules,
+    stop: async () => {
+      await consumer.stop();
+      await rules.stop();
+      await runtime.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { formatDuration } from '@callwatch/core';
+import type { Account, AlertEvent, AlertEventType, Rule } from '@callwatch/schemas';
+import { areaFormat, formatNumber } from './areas';
+
+/** NotificationContext is the view model templates see: the variables of DESIGN §6, already formatted. */
+export interface NotificationContext {
+  entity: { id: string; kind: string; name: string };
+  rule: { id: string; title: string };
+  area: string;
+  areaLabel: string;
+  unit: string;
+  value: string;
+  /** False when the alert carries no value (event rules), so templates can leave the value out. */
+  hasValue: boolean;
+  threshold: string;
+  /** Empty when the rule has no reset threshold, so templates can test it with {{#if}}. */
+  resetThreshold: string;
+  operator: string;
+  /** The operator in words ("at or below"), for sentences. */
+  operatorText: string;
+  level: string;
+  window: string;
+  /** When this event happened (the transition's event time), even for repeated and reset events. */
+  firedAt: string;
+  firstFiredAt: string;
+  /** How long the alert has been firing at this event, e.g. 1h15m. */
+  firingFor: string;
+  type: AlertEventType;
+  transition: string;
+  isFired: boolean;
+  isRepeated: boolean;
+  isReset: boolean;
+  test: boolean;
+}
+
+const TRANSITIONS: Record<AlertEventType, string> = { fired: 'fired', repeated: 'still firing', reset: 'resolved' };
+
+const OPERATOR_TEXT: Record<string, string> = {
+  '<': 'below', '<=': 'at or below', '>': 'above', '>=': 'at or above', '=': 'equal to', '!=': 'not equal to',
+};
+
+/** isoUtc renders epoch milliseconds as ISO 8601 UTC, without the milliseconds nobody reads in an alert. */
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function entityParts(entity: string): { kind: string; id: string } {
+  const colon = entity.indexOf(':');
+  return colon > 0 ? { kind: entity.slice(0, colon), id: entity.slice(colon + 1) } : { kind: '', id: entity };
+}
+
+function areaLabel(alert: AlertEvent, rule?: Rule): string {
+  const label = areaFormat(alert.area).label;
+  // A code ratio is only meaningful with its codes: "SIP 503/486 ratio".
+  if (alert.area === 'code_ratio' && rule && rule.codes.length > 0) return `SIP ${rule.codes.join('/')} ratio`;
+  return label;
+}
+
+/** buildContext turns an alert event (plus its rule and the entity's account, when known) into the template view model. */
+export function buildContext(alert: AlertEvent, rule?: Rule, account?: Account): NotificationContext {
+  const format = areaFormat(alert.area);
+  const currency = account?.currency.trim();
+  const unit = format.money ? (currency ? ` ${currency}` : '') : format.unit;
+  const { kind, id } = entityParts(alert.entity);
+  const name = account?.name.trim() || id;
+  const operator = alert.operator ?? '';
+  return {
+    entity: { id: alert.entity, kind, name },
+    rule: { id: alert.rule_id, title: rule?.title ?? alert.rule_title },
+    area: alert.area,
+    areaLabel: areaLabel(alert, rule),
+    unit,
+    value: formatNumber(alert.value, format),
+    hasValue: alert.value !== null,
+    threshold: formatNumber(alert.threshold, format),
+    resetThreshold: alert.reset_threshold === null ? '' : formatNumber(alert.reset_threshold, format),
+    operator,
+    operatorText: OPERATOR_TEXT[operator] ?? operator,
+    level: alert.level,
+    window: alert.sample_period_ms === null ? '' : formatDuration(alert.sample_period_ms),
+    firedAt: isoUtc(alert.at_ms),
+    firstFiredAt: isoUtc(alert.first_fired_at_ms),
+    firingFor: formatDuration(Math.max(0, alert.at_ms - alert.first_fired_at_ms)),
+    type: alert.type,
+    transition: TRANSITIONS[alert.type],
+    isFired: alert.type === 'fired',
+    isRepeated: alert.type === 'repeated',
+    isReset: alert.type === 'reset',
+    test: alert.test,
+  };
+}

@@ -1,0 +1,9 @@
+// Integration and end-to-end tests against the real services that infra/ starts.
+module.exports = {
+  ...require('../jest.base.js'),
+  displayName: 'integration',
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  globalSetup: '<rootDir>/support/global-setup.ts',
+  globalTeardown: '<rootDir>/support/global-teardown.ts',
+  testTimeout: 120_000,
+};

@@ -3,6 +3,7 @@
 # rules and simulated switches, and prints alert events as they fire. Emails land in ./outbox (or in SES when
 # AWS settings are given). Ctrl-C stops everything this script started.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 root=$(pwd)
 run_dir="${CALLWATCH_RUN_DIR:-$root/.run}"

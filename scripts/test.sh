@@ -2,6 +2,7 @@
 # The one test command (`npm test`, run by .ci/run): build, check generated code, lint, then every unit
 # test and every integration test against the real local services (infra/ starts them; see test/support).
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }

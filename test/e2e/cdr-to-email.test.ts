@@ -9,11 +9,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { NOTIFIER_ENV, startNotifier, type Notifier } from '@callwatch/notifier';
 import { cdrs } from '../support/cdrs';
 import { collect, eventually, testScope, type TestScope } from '../support/harness';
-import { motoData, type MotoSesMessage } from '../support/moto';
-
-function toAddresses(m: MotoSesMessage): string[] {
-  return Array.isArray(m.Destinations) ? m.Destinations : m.Destinations.ToAddresses;
-}
+import { emailsTo } from '../support/moto';
 
 describe('a CDR published to Kafka ends as an email received by SES', () => {
   let scope: TestScope;
@@ -68,16 +64,16 @@ describe('a CDR published to Kafka ends as an email received by SES', () => {
       switches.publisher.publish(switches.topics.cdr, 'cdr', batch.map((c) => ({ key: entity, value: c })));
     await send(cdrs(customer, 20, 4));
 
-    const mine = async () => ((await motoData()).ses.Message ?? []).filter((m) => toAddresses(m).includes(noc));
+    const mine = () => emailsTo(noc);
     const emails = await eventually(async () => {
       const found = await mine();
       expect(found).toHaveLength(1);
       return found;
     }, { timeoutMs: 60_000 });
-    expect(emails[0]?.Subject).toContain('Low ASR Warning');
-    expect(emails[0]?.Subject).toContain(customer);
-    expect(emails[0]?.Body).toContain('20.0%');
-    expect(emails[0]?.Source).toContain('alerts@callwatch.test');
+    expect(emails[0]?.subject).toContain('Low ASR Warning');
+    expect(emails[0]?.subject).toContain(customer);
+    expect(emails[0]?.body).toContain('20.0%');
+    expect(emails[0]?.source).toContain('alerts@callwatch.test');
 
     // 30 more answered calls: at most 34 of 50 answered (68%); it resets as soon as the window passes 31%.
     await send(cdrs(customer, 30, 30));
@@ -94,7 +90,7 @@ describe('a CDR published to Kafka ends as an email received by SES', () => {
       expect(found.length).toBeGreaterThanOrEqual(2);
       return found;
     });
-    expect(after.filter((m) => !/resolved/i.test(m.Subject))).toHaveLength(1);
-    expect(after.filter((m) => /resolved/i.test(m.Subject))).toHaveLength(1);
+    expect(after.filter((m) => !/resolved/i.test(m.subject))).toHaveLength(1);
+    expect(after.filter((m) => /resolved/i.test(m.subject))).toHaveLength(1);
   });
 });

@@ -64,6 +64,11 @@ export class CompactedTable<N extends SchemaName> {
     return this.rows.get(key);
   }
 
+  /** view is the live table as a read-only map (it changes as the topic does). */
+  view(): ReadonlyMap<string, SchemaTypes[N]> {
+    return this.rows;
+  }
+
   /** values returns every current row. */
   values(): IterableIterator<SchemaTypes[N]> {
     return this.rows.values();

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { COMMON_ENV, createLogger, startHealthServer, type ConfigOf, type HealthServer, type Logger } from '@callwatch/core';
 import { createKafka } from './client';
 import { RegistryCodec } from './codec';
@@ -29,7 +29,8 @@ export async function connect(config: CommonConfig, clientId: string, roles: Arr
   await ensureTopics(kafka, callwatchTopicSpecs(topics, config.TOPIC_PARTITIONS));
   const codec = new RegistryCodec(config.SCHEMA_REGISTRY_URL);
   for (const role of roles) await codec.register(TOPIC_SCHEMAS[role], topics[role]);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // The Java client's murmur2 partitioner, so a switch's Java producer and ours put an entity on the same partition.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return { kafka, producer, codec, publisher: new Publisher(producer, codec), topics, close: () => producer.disconnect() };
 }

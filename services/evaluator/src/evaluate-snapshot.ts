@@ -12,11 +12,16 @@ export interface Evaluation {
  * evaluateSnapshot runs every enabled rule that applies to the snapshot's entity, at the snapshot's event
  * time (the entity's clock), so the live evaluator and a replay decide the same way.
  */
-export function evaluateSnapshot(rules: Iterable<Rule>, snapshot: MetricSnapshot, stateOf: (ruleId: string) => AlertState | undefined): Evaluation[] {
+export function evaluateSnapshot(
+  rules: Iterable<Rule>,
+  snapshot: MetricSnapshot,
+  stateOf: (ruleId: string) => AlertState | undefined,
+  account?: { class: string | null },
+): Evaluation[] {
   const out: Evaluation[] = [];
   const now = snapshot.at_ms;
   for (const rule of rules) {
-    if (!rule.enabled || !ruleApplies(rule, snapshot.entity)) continue;
+    if (!rule.enabled || !ruleApplies(rule, snapshot.entity, account)) continue;
     const observation = metricValue(rule, snapshot);
     const decision = decide(rule, stateOf(rule.id), observation, now);
     const transition = decision.event;

@@ -20,7 +20,7 @@ export interface Evaluator {
 
 /** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive. */
 export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV)): Promise<Evaluator> {
-  const runtime = await startRuntime('evaluator', config, ['rule', 'metric', 'alert']);
+  const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert']);
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
   const store = new AlertStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
@@ -29,7 +29,9 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
 
   // Rules must be loaded before the first snapshot is judged, or a restart would see "no rule" and miss transitions.
   const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.EVALUATOR_GROUP_ID}-rules` });
-  await rules.start();
+  // Accounts give class-scoped rules the entity's class.
+  const accounts = new CompactedTable({ ...runtime, log, topic: topics.account, schema: 'account', groupPrefix: `${config.EVALUATOR_GROUP_ID}-accounts` });
+  await Promise.all([rules.start(), accounts.start()]);
   rules.onChange((id, rule) => log.info({ rule: id, deleted: rule === null }, 'rule changed'));
   log.info({ rules: [...rules.values()].length }, 'rules loaded');
 
@@ -49,7 +51,8 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       const events: AlertEvent[] = [];
       const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
       for (const { value: snapshot } of batch.messages) {
-        for (const evaluation of evaluateSnapshot(all, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)))) {
+        const account = accounts.get(snapshot.entity);
+        for (const evaluation of evaluateSnapshot(all, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)), account)) {
           const key = stateKey(snapshot.entity, evaluation.rule.id);
           states.set(key, evaluation.state);
           changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
@@ -73,7 +76,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     rules,
     stop: async () => {
       await consumer.stop();
-      await rules.stop();
+      await Promise.all([rules.stop(), accounts.stop()]);
       await runtime.close();
       redis.disconnect();
     },

@@ -24,7 +24,7 @@ const FACTS: Array<[string, string]> = [
   ['First fired', '{{firstFiredAt}}'],
 ];
 
-const SMS = '{{level}}: {{rule.title}} - {{entity.name}} {{areaLabel}} {{value}}{{unit}} ({{transition}}; {{operator}} {{threshold}}{{unit}}) {{firedAt}}';
+const SMS = '{{level}}: {{rule.title}} - {{entity.name}} {{areaLabel}} {{value}}{{unit}} ({{transition}}{{#unless isReset}}; {{operator}} {{threshold}}{{unit}}{{/unless}}) {{firedAt}}';
 
 const EVENT_SUBJECT = '[{{level}}] {{rule.title}}: {{entity.name}}';
 const EVENT_SENTENCE = '{{rule.title}} for {{entity.name}} at {{firedAt}}.{{#if hasValue}} Value: {{value}}{{unit}}.{{/if}}';
@@ -36,7 +36,7 @@ const EVENT_FACTS: Array<[string, string]> = [
 ];
 const EVENT_SMS = '{{level}}: {{rule.title}} - {{entity.name}} {{firedAt}}';
 
-const TEST_NOTE = '{{#if test}}This is a TEST notification; no alert is firing.{{/if}}';
+const TEST_NOTE = 'This is a TEST notification; no alert is firing.';
 
 function mjmlBody(headline: string, sentence: string, meaning: string, facts: Array<[string, string]>): string {
   const rows = facts.map(([name, value]) => `          <tr><td style="padding:2px 12px 2px 0;color:#666666">${name}</td><td>${value}</td></tr>`).join('\n');
@@ -52,7 +52,7 @@ function mjmlBody(headline: string, sentence: string, meaning: string, facts: Ar
   <mj-body background-color="#f4f4f4">
     <mj-section background-color="#ffffff" padding="16px">
       <mj-column>
-        <mj-text color="#b00020">${TEST_NOTE}</mj-text>
+        <mj-text color="#b00020">{{#if test}}${TEST_NOTE}{{/if}}</mj-text>
         <mj-text font-size="18px" font-weight="bold">${headline}</mj-text>
         <mj-text>${sentence}</mj-text>
         <mj-table font-size="14px">
@@ -68,7 +68,7 @@ ${rows}
 
 function textBody(headline: string, sentence: string, meaning: string, facts: Array<[string, string]>): string {
   const rows = facts.map(([name, value]) => `${`${name}:`.padEnd(13)}${value}`).join('\n');
-  return `${TEST_NOTE}\n${headline}\n\n${sentence}\n\n${rows}\n\n${meaning}\n-- \ncallwatch\n`;
+  return `{{#if test}}${TEST_NOTE}\n\n{{/if}}${headline}\n\n${sentence}\n\n${rows}\n\n${meaning}\n-- \ncallwatch\n`;
 }
 
 function template(id: string, parts: { subject: string; headline: string; sentence: string; meaning: string; facts: Array<[string, string]>; sms: string }): Template {

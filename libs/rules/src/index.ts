@@ -1,0 +1,14 @@
+export { AREAS, GAUGE_AREAS, LEVELS, OPERATORS, WINDOWED_AREAS, compare, isArea, isMetricArea, isOperator, isWindowedArea } from './areas';
+export type { Area, Operator } from './areas';
+export { EXTRA_FIELDS, NOTIFY_KEYS, RULE_FILE_FIELDS, SCOPE_KEYS } from './rule-file-format';
+export type { RuleFile, RuleFileNotify, RuleFileScope } from './rule-file-format';
+export { formatRuleError, validateRuleFiles } from './rule-file';
+export type { RuleFileError, RuleFileText, ValidateRuleOptions } from './rule-file';
+export { loadRuleFiles } from './rule-load';
+export { ruleEquals, ruleToFile } from './rule-text';
+export { ruleApplies } from './scope';
+export { metricValue } from './metric-value';
+export type { Observation } from './metric-value';
+export { decide, nextDeadline } from './decide';
+export type { AlertState, AlertTransition, Decision } from './decide';
+export { alertEventId } from './alert-event-id';

@@ -1,0 +1,42 @@
+import type { MetricSnapshot, Rule, Window } from '@callwatch/schemas';
+import { metricValue, type Observation } from './metric-value';
+import { makeRule } from './rule.test-helper';
+
+const window = (overrides: Partial<Window>): Window => ({
+  sample_period_ms: 900_000, attempts: 200, answered: 80, asr: 40, ner: 95, acd: 61.5, pdd: 1800, cps: 3, spend: 12.5,
+  margin: 2.25, sdr: 4, codes: { '200': 80, '486': 30, '503': 10 }, ...overrides,
+});
+
+const snapshot: MetricSnapshot = {
+  entity: 'customer:acme', at_ms: 1000, channels: 17, balance: 99.5, late: 0,
+  windows: [window({ sample_period_ms: 300_000, attempts: 50, asr: 10, codes: { '486': 5 } }), window({}), window({ sample_period_ms: 3_600_000, attempts: 0, acd: null, codes: {} })],
+};
+
+describe('metricValue', () => {
+  it.each<[string, Partial<Rule>, Observation]>([
+    ['asr of the rule window', { area: 'asr' }, { value: 40, attempts: 200 }],
+    ['asr of another window', { area: 'asr', sample_period_ms: 300_000 }, { value: 10, attempts: 50 }],
+    ['ner', { area: 'ner' }, { value: 95, attempts: 200 }],
+    ['acd', { area: 'acd' }, { value: 61.5, attempts: 200 }],
+    ['pdd', { area: 'pdd' }, { value: 1800, attempts: 200 }],
+    ['cps', { area: 'cps' }, { value: 3, attempts: 200 }],
+    ['spend', { area: 'spend' }, { value: 12.5, attempts: 200 }],
+    ['margin', { area: 'margin' }, { value: 2.25, attempts: 200 }],
+    ['sdr', { area: 'sdr' }, { value: 4, attempts: 200 }],
+    ['attempts', { area: 'attempts' }, { value: 200, attempts: 200 }],
+    ['code_ratio over the named codes', { area: 'code_ratio', codes: [486, 503] }, { value: 20, attempts: 200 }],
+    ['code_ratio of codes never seen', { area: 'code_ratio', codes: [404] }, { value: 0, attempts: 200 }],
+    ['code_ratio without attempts', { area: 'code_ratio', codes: [486], sample_period_ms: 3_600_000 }, { value: null, attempts: 0 }],
+    ['a null value', { area: 'acd', sample_period_ms: 3_600_000 }, { value: null, attempts: 0 }],
+    ['a missing window', { area: 'asr', sample_period_ms: 60_000 }, { value: null, attempts: null }],
+    ['channels from the gauge', { area: 'channels', sample_period_ms: null }, { value: 17, attempts: null }],
+    ['balance from the gauge', { area: 'balance', sample_period_ms: null }, { value: 99.5, attempts: null }],
+    ['nothing for an event rule', { area: 'event', sample_period_ms: null }, { value: null, attempts: null }],
+  ])('%s', (_name, overrides, observation) => {
+    expect(metricValue(makeRule(overrides), snapshot)).toEqual(observation);
+  });
+
+  it('reads a missing gauge as no data', () => {
+    expect(metricValue(makeRule({ area: 'balance', sample_period_ms: null }), { ...snapshot, balance: null })).toEqual({ value: null, attempts: null });
+  });
+});

@@ -1,0 +1,58 @@
+import { CreateEmailIdentityCommand, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Channel, OutboundMessage, SendResult } from './channel';
+import { mapAwsError } from './aws-errors';
+
+/** SesEmailOptions configure the SES email channel: the client and the verified sender address. */
+export interface SesEmailOptions {
+  client: SESv2Client;
+  /** `alerts@example.net` or `Callwatch <alerts@example.net>`; must be a verified SES identity. */
+  from: string;
+  configurationSetName?: string;
+}
+
+/** senderAddress extracts the bare address from a From value such as `Callwatch <alerts@example.net>`. */
+export function senderAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
+}
+
+/** ensureSenderVerified creates the sender's SES identity (moto and sandbox accounts refuse unverified senders); an existing one is fine. */
+export async function ensureSenderVerified(client: SESv2Client, from: string): Promise<void> {
+  try {
+    await client.send(new CreateEmailIdentityCommand({ EmailIdentity: senderAddress(from) }));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'AlreadyExistsException') return;
+    throw mapAwsError(err, 'SES');
+  }
+}
+
+/** createSesEmailChannel sends the html and text bodies as one SES "simple" email. */
+export function createSesEmailChannel({ client, from, configurationSetName }: SesEmailOptions): Channel {
+  return {
+    name: 'email',
+    async send(message: OutboundMessage): Promise<SendResult> {
+      const command = new SendEmailCommand({
+        FromEmailAddress: from,
+        Destination: { ToAddresses: [message.recipient] },
+        Content: {
+          Simple: {
+            Subject: { Data: message.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+          },
+        },
+        EmailTags: [{ Name: 'alert_event_id', Value: tagValue(message.alert.event_id) }],
+        ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
+      });
+      try {
+        const result = await client.send(command);
+        return { messageId: result.MessageId ?? '' };
+      } catch (err) {
+        throw mapAwsError(err, 'SES');
+      }
+    },
+  };
+}
+
+// SES tag values allow only ASCII letters, digits, _ and -, up to 256 characters.
+function tagValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) || '_';
+}

@@ -1,0 +1,103 @@
+import { Counter } from 'prom-client';
+import { loadConfig, type ConfigOf } from '@callwatch/core';
+import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
+import type { AlertEvent, Notification } from '@callwatch/schemas';
+import { createAwsClients } from './channels/aws-clients';
+import { awsConfigured, createChannelSet } from './channels/channel-set';
+import { ensureSenderVerified } from './channels/ses-email';
+import { NOTIFIER_ENV } from './config';
+import { buildContext } from './context';
+import { redisDedupStore } from './dedup-store';
+import { deliver } from './deliver';
+import { resolveRecipients } from './recipients';
+import { templateFor } from './stock-templates';
+
+/** NotifierConfig is the parsed NOTIFIER_ENV. */
+export type NotifierConfig = ConfigOf<typeof NOTIFIER_ENV>;
+
+/** Notifier is a running notifier: alert events in, emails/SMS/webhooks out, every attempt recorded. */
+export interface Notifier {
+  runtime: Runtime;
+  /** Where email and SMS go: `aws` (SES/SNS) or `outbox` (files). */
+  transport: 'aws' | 'outbox';
+  stop(): Promise<void>;
+}
+
+/** startNotifier loads rules, accounts and templates, then delivers each alert event to the rule's recipients. */
+export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER_ENV)): Promise<Notifier> {
+  const runtime = await startRuntime('notifier', config, ['rule', 'account', 'template', 'alert', 'notification']);
+  const { log, topics, publisher, health } = runtime;
+  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-notifier' });
+  const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
+  health.addCheck('redis', () => redis.status === 'ready');
+  const sent = new Counter({ name: 'callwatch_notifications_total', help: 'delivery attempts by channel and outcome', labelNames: ['channel', 'status'], registers: [health.registry] });
+
+  const transport = config.NOTIFY_TRANSPORT === 'auto'
+    ? (config.AWS_ENDPOINT_URL || config.AWS_ACCESS_KEY_ID || awsConfigured() ? 'aws' : 'outbox')
+    : config.NOTIFY_TRANSPORT;
+  const aws = transport === 'aws' ? createAwsClients({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }) : undefined;
+  // Against a local SES (moto) we verify the sender ourselves; in real SES that is an admin's one-time step.
+  if (aws && config.AWS_ENDPOINT_URL) await ensureSenderVerified(aws.ses, config.NOTIFY_EMAIL_FROM);
+  const channels = createChannelSet({ outboxDir: config.NOTIFY_OUTBOX_DIR, webhookSecret: config.WEBHOOK_SECRET, from: config.NOTIFY_EMAIL_FROM, ...(aws ? { aws } : {}) });
+
+  const table = <N extends 'rule' | 'account' | 'template'>(schema: N, topic: string) =>
+    new CompactedTable({ ...runtime, log, topic, schema, groupPrefix: `${config.NOTIFIER_GROUP_ID}-${schema}` });
+  const rules = table('rule', topics.rule);
+  const accounts = table('account', topics.account);
+  const templates = table('template', topics.template);
+  await Promise.all([rules.start(), accounts.start(), templates.start()]);
+
+  const notify = async (alert: AlertEvent): Promise<Notification[]> => {
+    const rule = rules.get(alert.rule_id);
+    if (!rule) {
+      log.warn({ rule: alert.rule_id, event: alert.event_id }, 'alert for a rule that no longer exists: nobody to notify');
+      return [];
+    }
+    const account = accounts.get(alert.entity);
+    const template = templateFor(alert.area, rule.template, templates.view());
+    const context = buildContext(alert, rule, account);
+    const dedup = redisDedupStore(redis, keys, alert.entity);
+    const perRecipient = await Promise.all(
+      resolveRecipients(rule, account).map((recipient) =>
+        deliver({ alert, context, template, recipient, channel: channels[recipient.channel], dedup, retry: { retries: config.NOTIFY_RETRIES } }),
+      ),
+    );
+    return perRecipient.flat();
+  };
+
+  const consumer: BatchConsumer = await startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher,
+    log,
+    groupId: config.NOTIFIER_GROUP_ID,
+    topic: topics.alert,
+    schema: 'alert',
+    deadLetter: false,
+    handle: async (batch) => {
+      const records: Notification[] = [];
+      for (const { value: alert } of batch.messages) {
+        records.push(...(await notify(alert)));
+        await batch.heartbeat();
+      }
+      await publisher.publish(topics.notification, 'notification', records.map((n) => ({ key: n.entity, value: n })));
+      for (const n of records) {
+        sent.inc({ channel: n.channel, status: n.status });
+        if (n.status === 'failed') log.error({ event: n.alert_event_id, channel: n.channel, recipient: n.recipient, error: n.error }, 'notification failed');
+      }
+    },
+  });
+  log.info({ topic: topics.alert, transport, outbox: transport === 'outbox' ? config.NOTIFY_OUTBOX_DIR : undefined }, 'notifier running');
+
+  return {
+    runtime,
+    transport,
+    stop: async () => {
+      await consumer.stop();
+      await Promise.all([rules.stop(), accounts.stop(), templates.stop()]);
+      await runtime.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -14,12 +14,16 @@ node schemas/codegen.js --check
 step "lint"
 npx eslint . --max-warnings=0
 step "unit and integration tests"
-report="$(mktemp)"
-status=0
-npx jest --ci --maxWorkers=2 --json --outputFile="$report" "$@" || status=$?
-node -e '
-  const r = require(process.argv[1]);
-  console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
-' "$report" || true
-rm -f "$report"
+log="$(mktemp)"
+set +e
+npx jest --ci --maxWorkers=2 "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line for CI, from jest's own "Tests:" summary.
+summary=$(grep -E '^Tests:' "$log" | tail -n 1 || true)
+passed=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+skipped=$(grep -oE '[0-9]+ skipped' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+rm -f "$log"
+printf '\n%s passed, %s failed, %s skipped\n' "$passed" "$failed" "$skipped"
 exit "$status"

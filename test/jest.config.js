@@ -5,5 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/**/*.test.ts'],
   globalSetup: '<rootDir>/support/global-setup.ts',
   globalTeardown: '<rootDir>/support/global-teardown.ts',
-  testTimeout: 120_000,
+  setupFilesAfterEnv: ['<rootDir>/support/timeout.ts'],
 };

@@ -51,8 +51,17 @@ async function withRuleTable<T>(env: NodeJS.ProcessEnv, fn: (table: CompactedTab
   }
 }
 
+/** ApplyOptions are the flags of `rules apply`, plus where to connect and where to print. */
+export interface ApplyOptions {
+  appliedBy?: string;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  print?: (line: string) => void;
+}
+
 /** applyRules validates the files, shows the plan, and publishes the created and updated rules (unless dryRun). */
-export async function applyRules(paths: string[], { appliedBy = userInfo().username, dryRun = false, env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`) } = {}): Promise<RulePlan> {
+export async function applyRules(paths: string[], options: ApplyOptions = {}): Promise<RulePlan> {
+  const { appliedBy = userInfo().username, dryRun = false, env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`) } = options;
   const rules = await validateFiles(paths, appliedBy);
   return withRuleTable(env, async (table, connection) => {
     const plan = planRules(rules, (id) => table.get(id));

@@ -7,3 +7,6 @@ export * from './recipients';
 export * from './deliver';
 export { createAwsClients } from './channels/aws-clients';
 export { createChannelSet } from './channels/channel-set';
+export { createSesEmailChannel, ensureSenderVerified } from './channels/ses-email';
+export { createSnsSmsChannel } from './channels/sns-sms';
+export type { Channel, OutboundMessage, SendResult } from './channels/channel';

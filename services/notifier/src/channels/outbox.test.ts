@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlertEvent } from '@callwatch/schemas';
@@ -74,6 +74,8 @@ describe('outbox channel', () => {
 
   it('refuses webhook messages and reports unwritable directories as retriable', async () => {
     await expect(createOutboxChannel({ dir }).send(message({ channel: 'webhook' }))).rejects.toMatchObject({ code: 'CW_ERR_DELIVERY_REJECTED' });
-    await expect(createOutboxChannel({ dir: '/proc/callwatch-no' }).send(message({}))).rejects.toMatchObject({ code: 'CW_ERR_DELIVERY', retriable: true });
+    const notADirectory = join(dir, 'file');
+    await writeFile(notADirectory, '');
+    await expect(createOutboxChannel({ dir: notADirectory }).send(message({}))).rejects.toMatchObject({ code: 'CW_ERR_DELIVERY', retriable: true });
   });
 });

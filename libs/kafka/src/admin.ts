@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { retry } from '@callwatch/core';
 import { COMPACTED_ROLES, INPUT_ROLES, dlqTopic, type TopicNames } from './topics';
 
 /** TopicSpec describes one topic to create if it is missing. */
@@ -8,8 +9,16 @@ export interface TopicSpec {
   compacted?: boolean;
 }
 
-/** ensureTopics creates the topics that do not exist yet and leaves existing ones alone. */
+/**
+ * ensureTopics creates the topics that do not exist yet and leaves existing ones alone. It retries Kafka's
+ * retriable errors: a broker that has just started can answer "does not host this topic-partition" while the
+ * leaders of new topics are elected, and each try recomputes what is still missing.
+ */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  await retry(() => createMissing(kafka, specs), { retries: 8, initialDelayMs: 250, maxDelayMs: 3_000 });
+}
+
+async function createMissing(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '@callwatch/core';
+import { retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 import type { RegistryCodec } from './codec';
 import type { Publisher } from './publisher';
@@ -25,7 +25,8 @@ export class CompactedTable<N extends SchemaName> {
     const { kafka, topic } = this.opts;
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    // A topic created a moment ago may not have its leader known everywhere yet (NOT_LEADER is retriable).
+    const ends = await retry(() => admin.fetchTopicOffsets(topic), { retries: 8, initialDelayMs: 250, maxDelayMs: 3_000 }).finally(() => admin.disconnect());
     // Each partition is caught up once the offset before its end at start has been applied.
     const pending = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
     let resolveReady: () => void = () => {};

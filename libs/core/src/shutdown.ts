@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createLogger } from './logger';
 
 /** Closer is one step of a graceful shutdown, run in registration order. */
 export type Closer = { name: string; close: () => Promise<void> };
@@ -38,4 +39,19 @@ export function onShutdown(log: Logger, closers: Closer[], { timeoutMs = 30_000 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   return shutdown;
+}
+
+/**
+ * runService is every service's main: start it, stop it gracefully on SIGTERM/SIGINT, and exit with a
+ * logged reason when it cannot start (bad configuration, unreachable Kafka or registry).
+ */
+export function runService(name: string, start: () => Promise<{ stop(): Promise<void> }>): void {
+  const log = createLogger(name);
+  start().then(
+    (service) => onShutdown(log, [{ name, close: () => service.stop() }]),
+    (err: Error) => {
+      log.fatal({ err, code: (err as { code?: string }).code }, err.message);
+      process.exit(1);
+    },
+  );
 }

@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, onShutdown } from '@callwatch/core';
+import { runService } from '@callwatch/core';
 import { startAggregator } from './service';
 
-const log = createLogger('aggregator');
-startAggregator().then(
-  (aggregator) => onShutdown(log, [{ name: 'aggregator', close: aggregator.stop }]),
-  (err: Error) => {
-    log.fatal({ err }, err.message);
-    process.exit(1);
-  },
-);
+runService('aggregator', () => startAggregator());

@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, onShutdown } from '@callwatch/core';
+import { runService } from '@callwatch/core';
 import { startEvaluator } from './service';
 
-const log = createLogger('evaluator');
-startEvaluator().then(
-  (evaluator) => onShutdown(log, [{ name: 'evaluator', close: evaluator.stop }]),
-  (err: Error) => {
-    log.fatal({ err }, err.message);
-    process.exit(1);
-  },
-);
+runService('evaluator', () => startEvaluator());

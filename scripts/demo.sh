@@ -17,6 +17,9 @@ npx turbo run build --output-logs=errors-only
 say "starting the local infrastructure (first run downloads Kafka, Apicurio and moto: about a minute)"
 bash infra/bin/infra up
 eval "$(bash infra/bin/infra env)"
+# Each demo run gets fresh topics and Redis keys, so alerts fire again instead of continuing the last run's state.
+run_id="${DEMO_PREFIX:-demo-$(date +%Y%m%d-%H%M%S)}"
+export TOPIC_PREFIX="$run_id." REDIS_KEY_PREFIX="$run_id:"
 export NOTIFY_OUTBOX_DIR="${NOTIFY_OUTBOX_DIR:-$root/outbox}"
 export NOTIFY_EMAIL_FROM="${NOTIFY_EMAIL_FROM:-alerts@callwatch.local}"
 # The demo writes emails to the outbox unless you ask for SES (moto's, or real AWS with DEMO_USE_SES=1).
@@ -28,10 +31,12 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 cli() { node scripts/dist/cli.js "$@"; }
 
+say "demo run $run_id (topics $TOPIC_PREFIX*, Redis keys $REDIS_KEY_PREFIX*)"
 say "registering schemas"
 cli schemas register >/dev/null
 say "applying the example rules (rules/examples)"
@@ -50,4 +55,8 @@ cli simulate --rate "${DEMO_RATE:-100}" --bad-customers acme --bad-asr 8 >"$run_
 pids+=($!)
 
 say "alert events (Ctrl-C to stop); emails are written to $NOTIFY_OUTBOX_DIR"
-cli alerts tail
+echo "(in another shell: TOPIC_PREFIX=$TOPIC_PREFIX node scripts/dist/cli.js alerts tail --from-beginning)"
+# In the background and waited for: bash runs its traps during `wait`, not while a foreground child runs.
+cli alerts tail &
+pids+=($!)
+wait "$!"

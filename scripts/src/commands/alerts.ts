@@ -9,8 +9,11 @@ import { cliConfig } from '../env';
 export function formatAlert(a: AlertEvent): string {
   const value = a.value === null ? 'n/a' : Number(a.value.toFixed(2));
   const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
-  const reset = a.reset_threshold === null ? '' : ` (reset ${a.reset_threshold})`;
-  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${a.area} ${value} ${a.operator ?? ''} ${a.threshold ?? ''}${reset}${window}`;
+  // A reset no longer meets the condition, so it shows the threshold it crossed back over.
+  const condition = a.type === 'reset'
+    ? `back past ${a.reset_threshold ?? a.threshold}`
+    : `${a.operator ?? ''} ${a.threshold ?? ''}`.trim();
+  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${a.area} ${value} ${condition}${window}`;
 }
 
 /** registerAlerts adds `callwatch alerts tail` to the CLI. */

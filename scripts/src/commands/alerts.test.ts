@@ -1,0 +1,17 @@
+import type { AlertEvent } from '@callwatch/schemas';
+import { formatAlert } from './alerts';
+
+const fired: AlertEvent = {
+  event_id: 'e1', type: 'fired', rule_id: 'low-asr', rule_title: 'Low ASR', entity: 'customer:acme', area: 'asr', value: 12.3456,
+  threshold: 30, reset_threshold: 31, operator: '<=', level: 'warning', sample_period_ms: 300_000, at_ms: Date.UTC(2026, 10, 23, 1, 2, 3), first_fired_at_ms: 0, test: false,
+};
+
+describe('formatAlert', () => {
+  it('shows the condition that fired', () => {
+    expect(formatAlert(fired)).toBe('2026-11-23T01:02:03.000Z  FIRED    warning  customer:acme  low-asr: asr 12.35 <= 30 over 5m');
+  });
+
+  it('shows the reset threshold a reset crossed back over', () => {
+    expect(formatAlert({ ...fired, type: 'reset', value: 34.78 })).toBe('2026-11-23T01:02:03.000Z  RESET    warning  customer:acme  low-asr: asr 34.78 back past 31 over 5m');
+  });
+});

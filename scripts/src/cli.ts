@@ -5,6 +5,7 @@ import { registerAlerts } from './commands/alerts';
 import { registerRules } from './commands/rules';
 import { registerSchemasCommand } from './commands/schemas';
 import { registerSimulate } from './commands/simulate';
+import { registerStatus } from './commands/status';
 
 const program = new Command('callwatch')
   .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX.')
@@ -13,6 +14,7 @@ const program = new Command('callwatch')
 registerRules(program);
 registerAlerts(program);
 registerSimulate(program);
+registerStatus(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(

@@ -3,3 +3,4 @@ export * from './commands/simulate';
 export * from './simulate-traffic';
 export * from './env';
 export * from './commands/alerts';
+export * from './commands/status';

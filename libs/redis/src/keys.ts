@@ -16,6 +16,11 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:win`;
   }
 
+  /** entityIds holds the ids of an entity's counted events, scored by event time, to drop duplicates. */
+  entityIds(entity: string): string {
+    return `${this.prefix}{${entity}}:ids`;
+  }
+
   /** alertState holds the state of one rule for one entity (ok / pending / firing, since, last notified). */
   alertState(entity: string, ruleId: string): string {
     return `${this.prefix}{${entity}}:alert:${ruleId}`;

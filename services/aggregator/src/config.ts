@@ -9,4 +9,9 @@ export const AGGREGATOR_ENV = {
     'comma-separated sample periods to keep windows for, e.g. 5m,15m,1h',
     [5 * 60_000, 15 * 60_000, 60 * 60_000],
   ),
+  AGGREGATOR_LATENESS_MS: env(
+    (raw) => (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw)),
+    'how far behind an entity\'s newest event an event may be and still count: milliseconds, or a duration such as 5m',
+    5 * 60_000,
+  ),
 };

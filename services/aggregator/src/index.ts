@@ -3,3 +3,5 @@ export * from './config';
 export * from './windows';
 export * from './validate-cdr';
 export * from './pre-aggregate';
+export * from './counters';
+export * from './window-read';

@@ -24,9 +24,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const runtime = await startRuntime('aggregator', config, ['cdr', 'metric']);
   const { log, topics, publisher, health } = runtime;
   const redis: Redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
-  const store = new WindowStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
+  // Ids are remembered as long as an event with that id could still land in a window.
+  const idRetentionMs = Math.max(...config.AGGREGATOR_PERIODS) + config.AGGREGATOR_LATENESS_MS;
+  const store = new WindowStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX), idRetentionMs);
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'CDRs applied to windows', registers: [health.registry] });
-  const skipped = new Counter({ name: 'callwatch_aggregator_redelivered_total', help: 'CDRs skipped because their offset was already applied', registers: [health.registry] });
+  const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'CDRs not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
 
@@ -48,17 +50,23 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       }
       if (valid.length === 0) return;
       const source = `${batch.topic}/${batch.partition}`;
-      const entities = [...new Set(valid.map((e) => entityKey('customer', e.cdr.customer_id)))];
-      const applied = await store.appliedOffsets(source, entities);
-      const deltas = preAggregate(valid, config.AGGREGATOR_PERIODS, applied);
-      const fresh = [...deltas.values()].reduce((n, d) => n + d.events, 0);
-      skipped.inc(valid.length - fresh);
-      if (deltas.size === 0) return;
-      const results = await store.apply(source, [...deltas.values()], config.AGGREGATOR_PERIODS);
-      counted.inc(fresh);
-      const snapshots = results.map(({ entity, clockMs, windows }) => ({
+      const idsByEntity = new Map<string, string[]>();
+      for (const { cdr } of valid) {
+        const entity = entityKey('customer', cdr.customer_id);
+        idsByEntity.set(entity, [...(idsByEntity.get(entity) ?? []), cdr.cdr_id]);
+      }
+      const positions = await store.positions(source, idsByEntity);
+      const deltas = [...preAggregate(valid, config.AGGREGATOR_PERIODS, positions, config.AGGREGATOR_LATENESS_MS).values()];
+      if (deltas.length === 0) return;
+      const results = await store.apply(source, deltas, config.AGGREGATOR_PERIODS);
+      const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
+      counted.inc(sum((d) => d.events));
+      skipped.inc({ reason: 'late' }, sum((d) => d.late));
+      skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
+      skipped.inc({ reason: 'redelivered' }, valid.length - sum((d) => d.events + d.late + d.duplicates));
+      const snapshots = results.map(({ entity, clockMs, windows, late }) => ({
         key: entity,
-        value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late: 0 } satisfies MetricSnapshot,
+        value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late } satisfies MetricSnapshot,
       }));
       await publisher.publish(topics.metric, 'metric', snapshots);
     },

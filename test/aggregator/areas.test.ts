@@ -71,8 +71,10 @@ describe('aggregator windows on real Kafka and Redis', () => {
 
   it('never counts a redelivered CDR twice: a consumer rewound to the beginning changes nothing', async () => {
     const customer = `redeliver-${scope.id}`;
-    await send(Array.from({ length: 10 }, (_, i) => cdr(customer, i < 3, Date.now(), { cdr_id: `r${i}` })));
+    const carrier = `tel-r-${scope.id}`;
+    await send(Array.from({ length: 10 }, (_, i) => cdr(customer, i < 3, Date.now(), { cdr_id: `r${i}`, carrier_id: carrier })));
     await latest(`customer:${customer}`, (s) => s.windows[0]?.attempts === 10);
+    await latest(`carrier:${carrier}`, (s) => s.windows[0]?.attempts === 10);
     await aggregator?.stop();
     aggregator = undefined;
 
@@ -83,8 +85,27 @@ describe('aggregator windows on real Kafka and Redis', () => {
     await admin.disconnect();
 
     aggregator = await startAggregator(config());
-    await send([cdr(customer, true, Date.now(), { cdr_id: 'r10' })]);
+    await send([cdr(customer, true, Date.now(), { cdr_id: 'r10', carrier_id: carrier })]);
     const after = await latest(`customer:${customer}`, (s) => s.windows[0]?.attempts !== 10);
     expect(after.windows[0]).toMatchObject({ attempts: 11, answered: 4 });
+    // The rewound customer side re-published every copy to the carrier topic; the carrier drops them by cdr_id.
+    const carrierAfter = await latest(`carrier:${carrier}`, (s) => s.windows[0]?.attempts !== 10);
+    expect(carrierAfter.windows[0]).toMatchObject({ attempts: 11, answered: 4 });
+    expect((await entityStatus(`carrier:${carrier}`, scope.env)).windows[0]).toMatchObject({ attempts: 11 });
+  });
+
+  it('counts a CDR for its customer and for its carrier', async () => {
+    aggregator ??= await startAggregator(config());
+    const carrier = `tel-${scope.id}`;
+    const end = Date.now();
+    await send([
+      ...[0, 1, 2].map((i) => cdr(`c1-${scope.id}`, i === 0, end, { cdr_id: `c1-${i}`, carrier_id: carrier })),
+      ...[0, 1, 2].map((i) => cdr(`c2-${scope.id}`, i < 2, end, { cdr_id: `c2-${i}`, carrier_id: carrier })),
+      cdr(`c2-${scope.id}`, true, end, { cdr_id: 'c2-no-carrier', carrier_id: null }),
+    ]);
+    const snapshot = await latest(`carrier:${carrier}`, (s) => s.windows[0]?.attempts === 6);
+    expect(snapshot.windows[0]).toMatchObject({ attempts: 6, answered: 3, asr: 50 });
+    const customer2 = await latest(`customer:c2-${scope.id}`, (s) => s.windows[0]?.attempts === 4);
+    expect(customer2.windows[0]).toMatchObject({ attempts: 4, answered: 3 });
   });
 });

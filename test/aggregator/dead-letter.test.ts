@@ -49,9 +49,8 @@ describe('aggregator dead letters', () => {
     expect(dead.every((m) => m.key === key)).toBe(true);
 
     // The two good CDRs are counted: one snapshot (or more) ends with 2 attempts, 1 answered.
-    const snapshots = await collect(scope, scope.topics.metric, 'metric', (m) => m.some((s) => s.value.windows[0]?.attempts === 2));
-    const last = snapshots[snapshots.length - 1]?.value;
-    expect(last?.entity).toBe(key);
+    const snapshots = await collect(scope, scope.topics.metric, 'metric', (m) => m.some((s) => s.value.entity === key && s.value.windows[0]?.attempts === 2));
+    const last = snapshots.filter((s) => s.value.entity === key).pop()?.value;
     expect(last?.windows[0]).toMatchObject({ sample_period_ms: 300_000, attempts: 2, answered: 1, asr: 50 });
 
     // And Redis holds exactly those counts.

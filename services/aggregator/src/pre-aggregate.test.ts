@@ -1,5 +1,5 @@
 import type { Cdr } from '@callwatch/schemas';
-import { preAggregate, type EntityPosition } from './pre-aggregate';
+import { preAggregate as fold, type EntityPosition, type PositionedCdr } from './pre-aggregate';
 
 const base = 1_700_000_000_000;
 let seq = 0;
@@ -11,6 +11,8 @@ function cdr(customer: string, endOffsetMs: number, answered: boolean, id = `id-
   };
 }
 const fresh = new Map<string, EntityPosition>();
+const preAggregate = (events: PositionedCdr[], periods: number[], positions: Map<string, EntityPosition>, lateness: number) =>
+  fold(events, periods, positions, lateness, (c) => `customer:${c.customer_id}`);
 const at = (offset: number, value: Cdr) => ({ offset, cdr: value });
 
 describe('preAggregate', () => {
@@ -47,5 +49,14 @@ describe('preAggregate', () => {
     // The stored clock counts too: an event far behind it is late even as the batch's first.
     const behind = new Map([['customer:acme', { offset: 0, clockMs: base + 900_000, seen: new Set<string>() }]]);
     expect(preAggregate([at(1, cdr('acme', 0, true))], [60_000], behind, 300_000).get('customer:acme')).toMatchObject({ events: 0, late: 1, maxOffset: 1 });
+  });
+});
+
+describe('preAggregate by carrier', () => {
+  it('keys deltas by whatever entity the side counts for', () => {
+    const events = [at(1, { ...cdr('acme', 0, true), carrier_id: 'tel1' }), at(2, { ...cdr('beta', 0, false), carrier_id: 'tel1' })];
+    const deltas = fold(events, [60_000], fresh, 300_000, (c) => `carrier:${c.carrier_id}`);
+    expect([...deltas.keys()]).toEqual(['carrier:tel1']);
+    expect(deltas.get('carrier:tel1')?.events).toBe(2);
   });
 });

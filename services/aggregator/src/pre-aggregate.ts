@@ -1,5 +1,4 @@
 import type { Cdr } from '@callwatch/schemas';
-import { entityKey } from '@callwatch/core';
 import { cdrCounters, roundMoney } from './counters';
 import { bucketIndex } from './windows';
 
@@ -30,8 +29,11 @@ export interface EntityPosition {
   seen: ReadonlySet<string>;
 }
 
+/** EntityOf names the entity a CDR counts for on one side: its customer (ingress) or its carrier (egress). */
+export type EntityOf = (cdr: Cdr) => string;
+
 /**
- * preAggregate folds a batch into one delta per customer. It skips events at or below the offset already applied
+ * preAggregate folds a batch into one delta per entity. It skips events at or below the offset already applied
  * to the entity (a redelivery after a crash) and ids already counted (a switch sending a CDR twice), and counts as
  * late, outside every window, events more than `latenessMs` behind the entity's newest event so far.
  */
@@ -40,12 +42,13 @@ export function preAggregate(
   periodsMs: number[],
   positions: ReadonlyMap<string, EntityPosition>,
   latenessMs: number,
+  entityOf: EntityOf,
 ): Map<string, EntityDelta> {
   const deltas = new Map<string, EntityDelta>();
   const clocks = new Map<string, number>();
   const seenInBatch = new Map<string, Set<string>>();
   for (const { offset, cdr } of events) {
-    const entity = entityKey('customer', cdr.customer_id);
+    const entity = entityOf(cdr);
     const position = positions.get(entity);
     if (offset <= (position?.offset ?? -1)) continue;
     let delta = deltas.get(entity);

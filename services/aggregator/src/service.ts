@@ -4,7 +4,7 @@ import { startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } fr
 import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
 import type { MetricSnapshot } from '@callwatch/schemas';
 import { AGGREGATOR_ENV } from './config';
-import { preAggregate, type PositionedCdr } from './pre-aggregate';
+import { preAggregate, type EntityOf, type PositionedCdr } from './pre-aggregate';
 import { validateCdr } from './validate-cdr';
 import { WindowStore } from './window-store';
 import { bucketSizeMs } from './windows';
@@ -12,7 +12,7 @@ import { bucketSizeMs } from './windows';
 /** AggregatorConfig is the parsed AGGREGATOR_ENV. */
 export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;
 
-/** Aggregator is a running aggregator: CDRs in, windows in Redis, metric snapshots out. */
+/** Aggregator is a running aggregator: CDRs in, windows per customer and per carrier in Redis, metric snapshots out. */
 export interface Aggregator {
   runtime: Runtime;
   stop(): Promise<void>;
@@ -21,7 +21,7 @@ export interface Aggregator {
 /** startAggregator wires the aggregator from its configuration (the environment by default). */
 export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
   config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
-  const runtime = await startRuntime('aggregator', config, ['cdr', 'metric']);
+  const runtime = await startRuntime('aggregator', config, ['cdr', 'cdrByCarrier', 'metric']);
   const { log, topics, publisher, health } = runtime;
   const redis: Redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
   // Ids are remembered as long as an event with that id could still land in a window.
@@ -32,7 +32,33 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
 
-  const consumer: BatchConsumer = await startBatchConsumer({
+  /** applyCdrs counts valid CDRs of one source partition for the entities `entityOf` names and publishes their snapshots. */
+  const applyCdrs = async (source: string, valid: PositionedCdr[], entityOf: EntityOf): Promise<void> => {
+    const idsByEntity = new Map<string, string[]>();
+    for (const { cdr } of valid) {
+      const entity = entityOf(cdr);
+      idsByEntity.set(entity, [...(idsByEntity.get(entity) ?? []), cdr.cdr_id]);
+    }
+    const positions = await store.positions(source, idsByEntity);
+    const deltas = [...preAggregate(valid, config.AGGREGATOR_PERIODS, positions, config.AGGREGATOR_LATENESS_MS, entityOf).values()];
+    if (deltas.length === 0) return;
+    const results = await store.apply(source, deltas, config.AGGREGATOR_PERIODS);
+    const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
+    counted.inc(sum((d) => d.events));
+    skipped.inc({ reason: 'late' }, sum((d) => d.late));
+    skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
+    skipped.inc({ reason: 'redelivered' }, valid.length - sum((d) => d.events + d.late + d.duplicates));
+    const snapshots = results.map(({ entity, clockMs, windows, late }) => ({
+      key: entity,
+      value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late } satisfies MetricSnapshot,
+    }));
+    await publisher.publish(topics.metric, 'metric', snapshots);
+  };
+
+  // Customer side: switches key CDRs by customer. Every valid CDR with a carrier is also re-published keyed by
+  // its carrier, so the carrier's partition has one writer too (a Kafka Streams-style repartition topic). It is
+  // re-published on redelivery as well: the carrier side drops the copy by cdr_id, while skipping it could lose it.
+  const customers: BatchConsumer = await startBatchConsumer({
     kafka: runtime.kafka,
     codec: runtime.codec,
     publisher,
@@ -49,26 +75,25 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
         else valid.push({ offset: Number(message.offset), cdr: message.value });
       }
       if (valid.length === 0) return;
-      const source = `${batch.topic}/${batch.partition}`;
-      const idsByEntity = new Map<string, string[]>();
-      for (const { cdr } of valid) {
-        const entity = entityKey('customer', cdr.customer_id);
-        idsByEntity.set(entity, [...(idsByEntity.get(entity) ?? []), cdr.cdr_id]);
-      }
-      const positions = await store.positions(source, idsByEntity);
-      const deltas = [...preAggregate(valid, config.AGGREGATOR_PERIODS, positions, config.AGGREGATOR_LATENESS_MS).values()];
-      if (deltas.length === 0) return;
-      const results = await store.apply(source, deltas, config.AGGREGATOR_PERIODS);
-      const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
-      counted.inc(sum((d) => d.events));
-      skipped.inc({ reason: 'late' }, sum((d) => d.late));
-      skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
-      skipped.inc({ reason: 'redelivered' }, valid.length - sum((d) => d.events + d.late + d.duplicates));
-      const snapshots = results.map(({ entity, clockMs, windows, late }) => ({
-        key: entity,
-        value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late } satisfies MetricSnapshot,
-      }));
-      await publisher.publish(topics.metric, 'metric', snapshots);
+      const byCarrier = valid.filter(({ cdr }) => cdr.carrier_id !== null);
+      await publisher.publish(topics.cdrByCarrier, 'cdr', byCarrier.map(({ cdr }) => ({ key: entityKey('carrier', cdr.carrier_id as string), value: cdr })));
+      await applyCdrs(`${batch.topic}/${batch.partition}`, valid, (cdr) => entityKey('customer', cdr.customer_id));
+    },
+  });
+
+  // Carrier side: the same counting over the repartitioned copies.
+  const carriers: BatchConsumer = await startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher,
+    log,
+    groupId: `${config.AGGREGATOR_GROUP_ID}-carrier`,
+    topic: topics.cdrByCarrier,
+    schema: 'cdr',
+    deadLetter: false,
+    handle: async (batch) => {
+      const valid = batch.messages.map((m) => ({ offset: Number(m.offset), cdr: m.value }));
+      await applyCdrs(`${batch.topic}/${batch.partition}`, valid, (cdr) => entityKey('carrier', cdr.carrier_id as string));
     },
   });
   log.info({ topic: topics.cdr, periods: config.AGGREGATOR_PERIODS }, 'aggregator running');
@@ -76,7 +101,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   return {
     runtime,
     stop: async () => {
-      await consumer.stop();
+      await Promise.all([customers.stop(), carriers.stop()]);
       await runtime.close();
       redis.disconnect();
     },

@@ -30,6 +30,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'CDRs applied to windows', registers: [health.registry] });
   const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'CDRs not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
+  const roundTrips = new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch and side)', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
 
   /** applyCdrs counts valid CDRs of one source partition for the entities `entityOf` names and publishes their snapshots. */
@@ -40,9 +41,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       idsByEntity.set(entity, [...(idsByEntity.get(entity) ?? []), cdr.cdr_id]);
     }
     const positions = await store.positions(source, idsByEntity);
+    roundTrips.inc();
     const deltas = [...preAggregate(valid, config.AGGREGATOR_PERIODS, positions, config.AGGREGATOR_LATENESS_MS, entityOf).values()];
     if (deltas.length === 0) return;
     const results = await store.apply(source, deltas, config.AGGREGATOR_PERIODS);
+    roundTrips.inc();
     const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
     counted.inc(sum((d) => d.events));
     skipped.inc({ reason: 'late' }, sum((d) => d.late));

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// `npm run bench:aggregator`: throughput and latency of the aggregator on the real local Kafka and Redis,
+// beside the rate at which a bare KafkaJS consumer merely reads and decodes the same topic (the ceiling).
+// Options (environment): BENCH_CDRS (default 200000), BENCH_CUSTOMERS (10000), BENCH_CARRIERS (200),
+// BENCH_LATENCY_RATE (5000 CDRs/s) and BENCH_LATENCY_SECONDS (15). Start the infrastructure first (npm run infra:up).
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@callwatch/core';
+import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
+import { connect, type Connection } from '@callwatch/kafka';
+import type { Cdr } from '@callwatch/schemas';
+import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
+import { zipfSampler } from './zipf';
+
+const N = Number(process.env.BENCH_CDRS ?? 200_000);
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
+const CARRIERS = Number(process.env.BENCH_CARRIERS ?? 200);
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 5_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+const PARTITIONS = 6;
+
+const random = seededRandom(42);
+const customer = zipfSampler(CUSTOMERS, 1.1, random);
+const carrier = zipfSampler(CARRIERS, 1.1, random);
+let seq = 0;
+function nextCdr(endMs: number): Cdr {
+  const cdr = simulateCdr({ ...DEFAULT_PROFILE, badCustomers: [] }, random, endMs, seq++, ['x']);
+  return { ...cdr, cdr_id: `bench-${seq}`, customer_id: `cust-${customer()}`, carrier_id: `carrier-${carrier()}` };
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+
+async function publish(conn: Connection, cdrs: Cdr[]): Promise<void> {
+  for (let i = 0; i < cdrs.length; i += 5_000) {
+    await conn.publisher.publish(conn.topics.cdr, 'cdr', cdrs.slice(i, i + 5_000).map((c) => ({ key: `customer:${c.customer_id}`, value: c })));
+  }
+}
+
+async function bareConsumerRate(conn: Connection, prefix: string): Promise<number> {
+  const consumer = conn.kafka.consumer({ groupId: `${prefix}bare`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: conn.topics.cdr, fromBeginning: true });
+  let read = 0;
+  let started = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        await conn.codec.prefetch(batch.messages.map((m) => m.value));
+        for (const m of batch.messages) conn.codec.decode('cdr', m.value);
+        read += batch.messages.length;
+        if (read >= N) resolve(performance.now());
+      },
+    });
+  });
+  const ended = await done;
+  await consumer.disconnect();
+  return N / ((ended - started) / 1000);
+}
+
+async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
+  const text = await registry.getSingleMetricAsString(name);
+  return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  const env = { ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: String(PARTITIONS), METRICS_PORT: '0', LOG_LEVEL: 'warn', AGGREGATOR_GROUP_ID: `${prefix}aggregator`, AGGREGATOR_PERIODS: '5m,15m,1h' };
+  const config = loadConfig(AGGREGATOR_ENV, env);
+  const conn = await connect(config, `${prefix}bench`, ['cdr', 'metric']);
+  console.log(`machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions`);
+
+  const now = Date.now();
+  const cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));
+  let t = performance.now();
+  await publish(conn, cdrs);
+  console.log(`published ${N} CDRs at ${Math.round(N / ((performance.now() - t) / 1000))} CDRs/s`);
+
+  const ceiling = await bareConsumerRate(conn, prefix);
+  console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
+
+  t = performance.now();
+  const aggregator = await startAggregator(config);
+  const registry = aggregator.runtime.health.registry;
+  for (;;) {
+    const counted = await metricValue(registry, 'callwatch_aggregator_events_total');
+    if (counted >= 2 * N) break; // every CDR counts for its customer and its carrier
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const rate = N / seconds;
+  const trips = await metricValue(registry, 'callwatch_aggregator_redis_round_trips_total');
+  console.log(`aggregator: ${Math.round(rate)} CDRs/s sustained (customer and carrier sides, incl. start-up), ${Math.round((rate / ceiling) * 100)}% of the bare consumer`);
+  console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}`);
+
+  // Latency at a steady rate: from publish (the CDR's end time) to the snapshot carrying it.
+  const latencies: number[] = [];
+  const watcher = conn.kafka.consumer({ groupId: `${prefix}latency`, maxWaitTimeInMs: 50 });
+  await watcher.connect();
+  await watcher.subscribe({ topic: conn.topics.metric, fromBeginning: false });
+  const phaseStart = Date.now();
+  await watcher.run({
+    eachBatch: async ({ batch }) => {
+      await conn.codec.prefetch(batch.messages.map((m) => m.value));
+      const received = Date.now();
+      for (const m of batch.messages) {
+        const snapshot = conn.codec.decode('metric', m.value);
+        if (snapshot.at_ms >= phaseStart) latencies.push(received - snapshot.at_ms);
+      }
+    },
+  });
+  await new Promise((r) => setTimeout(r, 3_000)); // let the watcher join its group
+  const perTick = LATENCY_RATE / 10;
+  for (let tick = 0; tick < LATENCY_SECONDS * 10; tick++) {
+    const tickStart = Date.now();
+    await publish(conn, Array.from({ length: perTick }, () => nextCdr(Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tickStart))));
+  }
+  await new Promise((r) => setTimeout(r, 3_000));
+  await watcher.disconnect();
+  latencies.sort((a, b) => a - b);
+  console.log(`latency publish→snapshot at ${LATENCY_RATE} CDRs/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} snapshots)`);
+  console.log(`peak RSS (bench + aggregator in one process): ${Math.round(peakRss / 1024 / 1024)} MiB`);
+
+  await aggregator.stop();
+  await conn.close();
+  clearInterval(sampler);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:aggregator failed: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -22,7 +22,7 @@ export async function entityStatus(entity: string, env: NodeJS.ProcessEnv = proc
   try {
     const [meta, fields] = await Promise.all([redis.hgetall(keys.entityMeta(entity)), redis.hgetall(keys.entityWindows(entity))]);
     const clockMs = meta.clock === undefined ? null : Number(meta.clock);
-    return { entity, clockMs, late: Number(meta.late ?? 0), windows: clockMs === null ? [] : readWindows(fields, clockMs) };
+    return { entity, clockMs, late: Number(meta.late ?? 0), windows: clockMs === null ? [] : readWindows(fields) };
   } finally {
     redis.disconnect();
   }

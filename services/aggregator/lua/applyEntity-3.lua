@@ -2,7 +2,9 @@
   Applies one batch's counters to one entity, atomically with the offset it consumed, and returns its windows.
 
   KEYS[1] entity meta hash    clock, late, off:<source>
-  KEYS[2] entity window hash  field "<periodMs>:<bucket>:<counter>" (counter names: services/aggregator/src/counters.ts)
+  KEYS[2] entity window hash  "<periodMs>:<bucket>" -> JSON counters of one bucket (names: services/aggregator/src/counters.ts)
+                              "<periodMs>:tot"      -> JSON running sums of the window's buckets, plus "_first",
+                                                       the oldest bucket in the window
   KEYS[3] entity id zset      counted event ids scored by event time (drops duplicates sent later)
 
   ARGV[1] source        topic/partition the offset belongs to
@@ -12,6 +14,9 @@
   ARGV[5] delta (JSON)  [[periodMs, bucketSizeMs, [[bucket, {counter: amount, ...}], ...]], ...]
   ARGV[6] ids (JSON)    [[eventId, eventMs], ...]
   ARGV[7] id retention  ms behind the clock after which ids are forgotten (the longest window plus lateness)
+
+  The window total is kept up to date instead of re-summed: buckets that slide out of the window are
+  subtracted and deleted, so a call costs the buckets it touches, not the 60 of every window.
 
   Returns
     { applied (1, or 0 when this offset was already applied), clock, late, {periodMs, counter, sum, ...}, ... }
@@ -24,6 +29,34 @@ local okDelta, periods = pcall(cjson.decode, ARGV[5])
 local okIds, ids = pcall(cjson.decode, ARGV[6])
 if not okDelta or not okIds then return -2 end
 
+local function load(field)
+  local raw = redis.call('HGET', KEYS[2], field)
+  if raw then return cjson.decode(raw) end
+  return {}
+end
+
+-- Moves a period's window so that it ends with the clock's bucket, subtracting what slides out.
+local function slide(p, tot, first)
+  local from = tot._first
+  if from and first > from then
+    if first - from >= 60 then
+      -- The whole window slid out: nothing of it is left to subtract from.
+      for b = from, from + 59 do redis.call('HDEL', KEYS[2], p .. ':' .. b) end
+      tot = {}
+    else
+      for b = from, first - 1 do
+        local raw = redis.call('HGET', KEYS[2], p .. ':' .. b)
+        if raw then
+          for name, amount in pairs(cjson.decode(raw)) do tot[name] = (tot[name] or 0) - amount end
+          redis.call('HDEL', KEYS[2], p .. ':' .. b)
+        end
+      end
+    end
+  end
+  if not tot._first or first > tot._first then tot._first = first end
+  return tot
+end
+
 local applied = 0
 local clock = tonumber(redis.call('HGET', KEYS[1], 'clock') or '0')
 if maxOffset > stored then
@@ -33,16 +66,21 @@ if maxOffset > stored then
   if tonumber(ARGV[4]) > 0 then redis.call('HINCRBY', KEYS[1], 'late', ARGV[4]) end
   for _, period in ipairs(periods) do
     local p = period[1]
+    local first = math.floor(clock / period[2]) - 59
+    local tot = slide(p, load(p .. ':tot'), first)
     for _, bucket in ipairs(period[3]) do
-      local prefix = p .. ':' .. bucket[1] .. ':'
-      for name, amount in pairs(bucket[2]) do
-        if name == 's' or name == 'm' then
-          redis.call('HINCRBYFLOAT', KEYS[2], prefix .. name, amount)
-        else
-          redis.call('HINCRBY', KEYS[2], prefix .. name, amount)
+      -- A bucket older than the window (allowed lateness can exceed a short period) never re-enters it.
+      if bucket[1] >= tot._first then
+        local field = p .. ':' .. bucket[1]
+        local counters = load(field)
+        for name, amount in pairs(bucket[2]) do
+          counters[name] = (counters[name] or 0) + amount
+          tot[name] = (tot[name] or 0) + amount
         end
+        redis.call('HSET', KEYS[2], field, cjson.encode(counters))
       end
     end
+    redis.call('HSET', KEYS[2], p .. ':tot', cjson.encode(tot))
   end
   for i = 1, #ids, 250 do
     local args = {}
@@ -55,34 +93,15 @@ if maxOffset > stored then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (clock - tonumber(ARGV[7])))
 end
 
--- Sum each window and drop buckets that slid out of it.
-local fields = redis.call('HGETALL', KEYS[2])
-local windows = {}
-local stale = {}
-for _, period in ipairs(periods) do
-  windows[tostring(period[1])] = { first = math.floor(clock / period[2]) - 59, sums = {} }
-end
-for i = 1, #fields, 2 do
-  local p, b, name = string.match(fields[i], '^(%d+):(%-?%d+):(%w+)$')
-  local w = windows[p]
-  if w then
-    if tonumber(b) >= w.first then
-      w.sums[name] = (w.sums[name] or 0) + tonumber(fields[i + 1])
-    else
-      stale[#stale + 1] = fields[i]
-    end
-  end
-end
--- In chunks: unpack of thousands of values would overflow the Lua stack.
-for i = 1, #stale, 500 do redis.call('HDEL', KEYS[2], unpack(stale, i, math.min(i + 499, #stale))) end
-
 -- Numbers go back as strings: Redis would truncate a Lua float reply to an integer.
 local out = { applied, clock, tonumber(redis.call('HGET', KEYS[1], 'late') or '0') }
 for _, period in ipairs(periods) do
   local entry = { period[1] }
-  for name, sum in pairs(windows[tostring(period[1])].sums) do
-    entry[#entry + 1] = name
-    entry[#entry + 1] = tostring(sum)
+  for name, sum in pairs(load(period[1] .. ':tot')) do
+    if name ~= '_first' then
+      entry[#entry + 1] = name
+      entry[#entry + 1] = string.format('%.17g', sum)
+    end
   end
   out[#out + 1] = entry
 end

@@ -1,24 +1,19 @@
 import type { Window } from '@callwatch/schemas';
 import { deriveWindow } from './counters';
-import { bucketSizeMs, windowStartBucket } from './windows';
 
-const FIELD = /^(\d+):(-?\d+):(\w+)$/;
+const TOTAL = /^(\d+):tot$/;
 
 /**
- * readWindows sums an entity's stored buckets (`<periodMs>:<bucket>:<counter>` → amount) into one window per
- * sample period as of `clockMs`, the same sums the aggregator's Lua script returns after each batch.
+ * readWindows reads an entity's stored windows: the running total of each sample period (`<periodMs>:tot`,
+ * JSON counters), as the aggregator's Lua script left them after the entity's last batch.
  */
-export function readWindows(fields: Readonly<Record<string, string>>, clockMs: number): Window[] {
-  const sums = new Map<number, Record<string, number>>();
+export function readWindows(fields: Readonly<Record<string, string>>): Window[] {
+  const windows: Window[] = [];
   for (const [field, raw] of Object.entries(fields)) {
-    const match = FIELD.exec(field);
+    const match = TOTAL.exec(field);
     if (!match) continue;
-    const period = Number(match[1]);
-    if (Number(match[2]) < windowStartBucket(clockMs, period)) continue;
-    const window = sums.get(period) ?? {};
-    const name = match[3] as string;
-    window[name] = (window[name] ?? 0) + Number(raw);
-    sums.set(period, window);
+    const { _first: _ignored, ...sums } = JSON.parse(raw) as Record<string, number>;
+    windows.push(deriveWindow(Number(match[1]), sums));
   }
-  return [...sums].sort(([a], [b]) => a - b).filter(([period]) => bucketSizeMs(period) > 0).map(([period, s]) => deriveWindow(period, s));
+  return windows.sort((a, b) => a.sample_period_ms - b.sample_period_ms);
 }

@@ -38,6 +38,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   schema: N;
   fromBeginning?: boolean;
   maxWaitTimeInMs?: number;
+  /** How long the group waits for a silent member before giving its partitions to others. */
+  sessionTimeoutMs?: number;
   /** Whether to dead-letter undecodable messages (input topics) or only log them (internal topics). */
   deadLetter?: boolean;
   allowTombstones?: boolean;
@@ -57,7 +59,7 @@ export interface BatchConsumer {
 /** startBatchConsumer subscribes and runs; decode failures never stop the partition, they go to `<topic>.dlq`. */
 export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsumerOptions<N>): Promise<BatchConsumer> {
   const { kafka, codec, publisher, log, topic, schema } = opts;
-  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, sessionTimeout: opts.sessionTimeoutMs ?? 30_000, heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3) });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
   await consumer.run({

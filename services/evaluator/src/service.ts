@@ -41,6 +41,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     publisher,
     log,
     groupId: config.EVALUATOR_GROUP_ID,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.metric,
     schema: 'metric',
     deadLetter: false,

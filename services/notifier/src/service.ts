@@ -72,6 +72,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     publisher,
     log,
     groupId: config.NOTIFIER_GROUP_ID,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.alert,
     schema: 'alert',
     deadLetter: false,

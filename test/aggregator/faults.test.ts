@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { loadConfig } from '@callwatch/core';
+import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
+import { entityStatus } from '@callwatch/cli';
+import { connect, type Connection } from '@callwatch/kafka';
+import type { Cdr } from '@callwatch/schemas';
+import { cdr } from '../support/cdrs';
+import { eventually, testScope, type TestScope } from '../support/harness';
+
+const main = join(__dirname, '..', '..', 'services', 'aggregator', 'dist', 'main.js');
+
+/** Traffic is a set of CDRs published in rounds, remembering how many each entity should end up with. */
+class Traffic {
+  readonly expected = new Map<string, number>();
+  private seq = 0;
+  constructor(private readonly tag: string, private readonly customers: number, private readonly carriers: number) {}
+
+  round(size: number): Cdr[] {
+    return Array.from({ length: size }, () => {
+      const n = this.seq++;
+      const value = cdr(`${this.tag}-c${n % this.customers}`, n % 3 === 0, Date.now(), { cdr_id: `${this.tag}-${n}`, carrier_id: `${this.tag}-t${n % this.carriers}` });
+      for (const entity of [`customer:${value.customer_id}`, `carrier:${value.carrier_id}`]) this.expected.set(entity, (this.expected.get(entity) ?? 0) + 1);
+      return value;
+    });
+  }
+}
+
+async function expectCounted(scope: TestScope, traffic: Traffic): Promise<void> {
+  await eventually(async () => {
+    for (const [entity, attempts] of traffic.expected) {
+      const status = await entityStatus(entity, scope.env);
+      expect({ entity, attempts: status.windows[0]?.attempts }).toEqual({ entity, attempts });
+    }
+  }, { timeoutMs: 90_000, intervalMs: 500 });
+}
+
+describe('aggregator under faults', () => {
+  let scope: TestScope;
+  let switches: Connection;
+  // The broker's minimum session timeout, so a killed instance's partitions move on quickly.
+  const env = () => ({ ...scope.env, AGGREGATOR_PERIODS: '1h', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+  const send = (cdrs: Cdr[]) => switches.publisher.publish(switches.topics.cdr, 'cdr', cdrs.map((c) => ({ key: `customer:${c.customer_id}`, value: c })));
+
+  beforeAll(async () => {
+    scope = await testScope('faults');
+    switches = await connect(loadConfig(AGGREGATOR_ENV, env()), `${scope.id}-switch`, ['cdr']);
+  });
+
+  afterAll(async () => {
+    await switches?.close();
+  });
+
+  it('counts every CDR exactly once when the process is killed with SIGKILL mid-stream and restarted', async () => {
+    const traffic = new Traffic(`kill-${scope.id}`, 40, 7);
+    const start = (): ChildProcess => spawn(process.execPath, [main], { env: { ...env(), AGGREGATOR_GROUP_ID: `${scope.id}-killed` }, stdio: 'ignore' });
+    let child = start();
+    try {
+      // Publish while the aggregator works, and kill it without warning twice along the way.
+      for (let round = 0; round < 30; round++) {
+        await send(traffic.round(100));
+        if (round === 10 || round === 20) {
+          await new Promise((r) => setTimeout(r, 150 + round * 10));
+          child.kill('SIGKILL');
+          await new Promise((r) => child.once('exit', r));
+          child = start();
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await expectCounted(scope, traffic);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('splits the partitions between two instances and gets the same totals as one', async () => {
+    const traffic = new Traffic(`two-${scope.id}`, 30, 5);
+    const config = loadConfig(AGGREGATOR_ENV, { ...env(), AGGREGATOR_GROUP_ID: `${scope.id}-pair` });
+    const pair: Aggregator[] = [await startAggregator(config), await startAggregator(config)];
+    try {
+      for (let round = 0; round < 10; round++) await send(traffic.round(200));
+      await expectCounted(scope, traffic);
+    } finally {
+      await Promise.all(pair.map((a) => a.stop()));
+    }
+  });
+});

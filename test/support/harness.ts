@@ -12,7 +12,6 @@ export interface TestScope {
   topics: TopicNames;
   kafka: Kafka;
   codec: RegistryCodec;
-  close(): Promise<void>;
 }
 
 /** testScope creates the topics of a fresh prefix and returns the environment services should start with. */
@@ -35,7 +34,7 @@ export async function testScope(name: string, overrides: NodeJS.ProcessEnv = {})
   const topics = topicNames(common.TOPIC_PREFIX);
   await ensureTopics(kafka, callwatchTopicSpecs(topics, common.TOPIC_PARTITIONS));
   const codec = new RegistryCodec(common.SCHEMA_REGISTRY_URL);
-  return { id, env, topics, kafka, codec, close: async () => {} };
+  return { id, env, topics, kafka, codec };
 }
 
 /** Collected is one message read back from a topic. */

@@ -1,3 +1,4 @@
+import { parseDuration } from './durations';
 import { CallwatchError } from './errors';
 
 /** EnvSpec describes one environment variable: how to parse it, its default, and what it is for. */
@@ -30,6 +31,8 @@ export const parsers = {
     if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
     throw new Error(`expected true or false, got "${raw}"`);
   },
+  /** A duration in milliseconds, written as a number of milliseconds or with a unit (5m, 90s). */
+  durationMs: (raw: string): number => (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw)),
   list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
   url: (raw: string): string => {
     try {

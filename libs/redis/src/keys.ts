@@ -26,11 +26,6 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:alert:${ruleId}`;
   }
 
-  /** alertOutbox holds alert events decided but not yet confirmed published, so a crash cannot lose them. */
-  alertOutbox(entity: string): string {
-    return `${this.prefix}{${entity}}:alert-outbox`;
-  }
-
   /** delivered marks one alert event as delivered to one recipient on one channel (dedup). */
   delivered(entity: string, dedupKey: string): string {
     return `${this.prefix}{${entity}}:delivered:${dedupKey}`;

@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CallwatchError, createLogger } from '@callwatch/core';
 import { CompactedTable, connect, type Connection } from '@callwatch/kafka';
+import { STOCK_TEMPLATES } from '@callwatch/notifier';
 import { formatRuleError, loadRuleFiles, ruleEquals, ruleToFile, validateRuleFiles } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 
-/** STOCK_TEMPLATE_IDS are the templates every installation has: one per area, plus `event` and `default`. */
-export const STOCK_TEMPLATE_IDS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'channels', 'spend', 'margin', 'sdr', 'code_ratio', 'balance', 'event', 'default'];
+/** STOCK_TEMPLATE_IDS are the templates every installation has, as the notifier defines them. */
+export const STOCK_TEMPLATE_IDS: readonly string[] = Object.keys(STOCK_TEMPLATES);
 
 /** RulePlan is what `rules apply` would change: rules to create, to update, and those already as in the files. */
 export interface RulePlan {

@@ -58,6 +58,7 @@ local function slide(p, tot, first)
 end
 
 local applied = 0
+local totals = {}
 local clock = tonumber(redis.call('HGET', KEYS[1], 'clock') or '0')
 if maxOffset > stored then
   applied = 1
@@ -81,6 +82,7 @@ if maxOffset > stored then
       end
     end
     redis.call('HSET', KEYS[2], p .. ':tot', cjson.encode(tot))
+    totals[p] = tot
   end
   for i = 1, #ids, 250 do
     local args = {}
@@ -97,7 +99,8 @@ end
 local out = { applied, clock, tonumber(redis.call('HGET', KEYS[1], 'late') or '0') }
 for _, period in ipairs(periods) do
   local entry = { period[1] }
-  for name, sum in pairs(load(period[1] .. ':tot')) do
+  -- A redelivered batch changed nothing, so only then are the totals read back.
+  for name, sum in pairs(totals[period[1]] or load(period[1] .. ':tot')) do
     if name ~= '_first' then
       entry[#entry + 1] = name
       entry[#entry + 1] = string.format('%.17g', sum)

@@ -1,16 +1,16 @@
-import { COMMON_ENV, env, parseDuration, parsers } from '@callwatch/core';
+import { COMMON_ENV, env, parsers } from '@callwatch/core';
 
 /** AGGREGATOR_ENV is the aggregator's configuration, read once at start. */
 export const AGGREGATOR_ENV = {
   ...COMMON_ENV,
   AGGREGATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the aggregators', 'callwatch-aggregator'),
   AGGREGATOR_PERIODS: env(
-    (raw) => parsers.list(raw).map((p) => parseDuration(p)),
+    (raw) => parsers.list(raw).map(parsers.durationMs),
     'comma-separated sample periods to keep windows for, e.g. 5m,15m,1h',
     [5 * 60_000, 15 * 60_000, 60 * 60_000],
   ),
   AGGREGATOR_LATENESS_MS: env(
-    (raw) => (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw)),
+    parsers.durationMs,
     'how far behind an entity\'s newest event an event may be and still count: milliseconds, or a duration such as 5m',
     5 * 60_000,
   ),

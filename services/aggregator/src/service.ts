@@ -38,7 +38,9 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     const idsByEntity = new Map<string, string[]>();
     for (const { cdr } of valid) {
       const entity = entityOf(cdr);
-      idsByEntity.set(entity, [...(idsByEntity.get(entity) ?? []), cdr.cdr_id]);
+      const ids = idsByEntity.get(entity);
+      if (ids) ids.push(cdr.cdr_id);
+      else idsByEntity.set(entity, [cdr.cdr_id]);
     }
     const positions = await store.positions(source, idsByEntity);
     roundTrips.inc();

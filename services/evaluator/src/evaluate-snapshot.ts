@@ -8,6 +8,13 @@ export interface Evaluation {
   event: AlertEvent | null;
 }
 
+/** applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account). */
+export function applicableRules(rules: Iterable<Rule>, entity: string, account?: { class: string | null }): Rule[] {
+  const out: Rule[] = [];
+  for (const rule of rules) if (rule.enabled && ruleApplies(rule, entity, account)) out.push(rule);
+  return out;
+}
+
 /**
  * evaluateSnapshot runs every enabled rule that applies to the snapshot's entity, at the snapshot's event
  * time (the entity's clock), so the live evaluator and a replay decide the same way.
@@ -20,8 +27,7 @@ export function evaluateSnapshot(
 ): Evaluation[] {
   const out: Evaluation[] = [];
   const now = snapshot.at_ms;
-  for (const rule of rules) {
-    if (!rule.enabled || !ruleApplies(rule, snapshot.entity, account)) continue;
+  for (const rule of applicableRules(rules, snapshot.entity, account)) {
     const observation = metricValue(rule, snapshot);
     const decision = decide(rule, stateOf(rule.id), observation, now);
     const transition = decision.event;

@@ -3,10 +3,10 @@ import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { AlertState } from '@callwatch/rules';
-import type { AlertEvent } from '@callwatch/schemas';
+import type { AlertEvent, Rule } from '@callwatch/schemas';
 import { AlertStore, stateKey } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { evaluateSnapshot } from './evaluate-snapshot';
+import { applicableRules, evaluateSnapshot } from './evaluate-snapshot';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
 export type EvaluatorConfig = ConfigOf<typeof EVALUATOR_ENV>;
@@ -46,17 +46,23 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     schema: 'metric',
     deadLetter: false,
     handle: async (batch) => {
-      const all = [...rules.values()];
-      const pairs = batch.messages.flatMap((m) => all.map((r) => ({ entity: m.value.entity, ruleId: r.id })));
-      const states = await store.load(pairs);
+      // Only the rules that apply to each entity, once per entity however many snapshots it has in the batch.
+      const scoped = new Map<string, Rule[]>();
+      for (const { value: snapshot } of batch.messages) {
+        if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, applicableRules(rules.values(), snapshot.entity, accounts.get(snapshot.entity)));
+      }
+      const states = await store.load([...scoped].flatMap(([entity, list]) => list.map((r) => ({ entity, ruleId: r.id }))));
+      const saved = new Map([...states].map(([key, state]) => [key, JSON.stringify(state)]));
       const events: AlertEvent[] = [];
       const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
       for (const { value: snapshot } of batch.messages) {
-        const account = accounts.get(snapshot.entity);
-        for (const evaluation of evaluateSnapshot(all, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)), account)) {
+        const applicable = scoped.get(snapshot.entity) as Rule[];
+        for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)))) {
           const key = stateKey(snapshot.entity, evaluation.rule.id);
           states.set(key, evaluation.state);
-          changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
+          // Most snapshots change nothing: write back only the states that differ from what Redis holds.
+          if (JSON.stringify(evaluation.state) !== saved.get(key)) changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
+          else changed.delete(key);
           if (evaluation.event) events.push(evaluation.event);
         }
       }

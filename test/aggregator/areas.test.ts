@@ -55,7 +55,7 @@ describe('aggregator windows on real Kafka and Redis', () => {
       ner: 75, // (200, 200, 486) / (5 − one 3xx)
       acd: 31, // (58 + 4) s / 2
       pdd: 2_000, // (1000 + 3000 + 2000) / 3 reporting
-      cps: null,
+      cps: 4, // a2, f1, f2 and f3 started in the same second (a1 30 s earlier; the duplicate and the late CDR not at all)
       spend: 0.65,
       margin: 0.21, // (0.6 − 0.4) + (0.05 − 0.04)
       sdr: 50, // one of two answered under 6 s
@@ -66,7 +66,7 @@ describe('aggregator windows on real Kafka and Redis', () => {
 
     // `callwatch status` reads the same windows back from Redis.
     const status = await entityStatus(`customer:${customer}`, scope.env);
-    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, windows: snapshot.windows });
+    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, channels: null, expired: 0, balance: null, windows: snapshot.windows });
   });
 
   it('never counts a redelivered CDR twice: a consumer rewound to the beginning changes nothing', async () => {

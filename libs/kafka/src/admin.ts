@@ -48,3 +48,25 @@ export function callwatchTopicSpecs(names: TopicNames, partitions: number): Topi
   }
   return specs;
 }
+
+/**
+ * replayOffsets returns, per partition of `topic`, the first offset whose message timestamp is at or after
+ * `fromMs` (the end of the partition when none is), or the oldest offset still in the log when `fromMs` is null.
+ */
+export async function replayOffsets(kafka: Kafka, topic: string, fromMs: number | null): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const bounds = await admin.fetchTopicOffsets(topic);
+    const out = new Map<number, number>(bounds.map((b) => [b.partition, Number(b.low)]));
+    if (fromMs === null) return out;
+    const high = new Map(bounds.map((b) => [b.partition, Number(b.high)]));
+    for (const { partition, offset } of await admin.fetchTopicOffsetsByTimestamp(topic, fromMs)) {
+      // Kafka answers -1 when no message is that new: nothing to replay there.
+      out.set(partition, Number(offset) < 0 ? (high.get(partition) ?? 0) : Number(offset));
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -36,6 +36,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   groupId: string;
   topic: string;
   schema: N;
+  /** More topics for the same group and handler (each batch is still one topic-partition). */
+  alsoTopics?: Array<{ topic: string; schema: N }>;
   fromBeginning?: boolean;
   maxWaitTimeInMs?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
@@ -44,6 +46,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   deadLetter?: boolean;
   allowTombstones?: boolean;
   handle: (batch: Batch<SchemaTypes[N]>) => Promise<void>;
+  /** Called when the group (re)assigns partitions to this consumer: topic -> partitions. */
+  onAssigned?: (assignment: ReadonlyMap<string, number[]>) => void;
   onDeadLetter?: (count: number, code: string) => void;
 }
 
@@ -53,6 +57,10 @@ export const DLQ_REASON_HEADER = 'callwatch-dlq-reason';
 /** BatchConsumer runs a handler per batch and commits only what the handler finished: at-least-once delivery into the handler. */
 export interface BatchConsumer {
   consumer: Consumer;
+  /** Moves a partition this consumer owns to `offset`; the next batch starts there. */
+  seek(topic: string, partition: number, offset: string): void;
+  /** The partitions the group last assigned to this consumer, by topic. */
+  assignment(): ReadonlyMap<string, number[]>;
   stop(): Promise<void>;
 }
 
@@ -60,13 +68,32 @@ export interface BatchConsumer {
 export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsumerOptions<N>): Promise<BatchConsumer> {
   const { kafka, codec, publisher, log, topic, schema } = opts;
   const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, sessionTimeout: opts.sessionTimeoutMs ?? 30_000, heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3) });
+  let assignment = new Map<string, number[]>();
+  // KafkaJS fetches ahead: batches fetched before a seek can still arrive after it. `next` is where each partition
+  // goes on; `fences` hold, for partitions sought backwards, the position at or beyond which batches are such leftovers.
+  const next = new Map<string, bigint>();
+  const fences = new Map<string, bigint>();
+  let inFlight: { key: string; first: bigint } | null = null;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assignment = new Map(Object.entries(payload.memberAssignment));
+    opts.onAssigned?.(assignment);
+  });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+  const schemas = new Map<string, N>([[topic, schema], ...(opts.alsoTopics ?? []).map((t): [string, N] => [t.topic, t.schema])]);
+  await consumer.subscribe({ topics: [...schemas.keys()], fromBeginning: opts.fromBeginning ?? true });
   await consumer.run({
     eachBatchAutoResolve: false,
     autoCommit: true,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const key = `${batch.topic}/${batch.partition}`;
+      const first = BigInt((batch.messages[0] as KafkaMessage).offset);
+      const fence = fences.get(key);
+      if (fence !== undefined) {
+        if (first >= fence) return; // fetched before the seek: the sought offsets come next
+        fences.delete(key);
+      }
+      inFlight = { key, first };
       await codec.prefetch(batch.messages.map((m) => m.value));
       const dead: Array<{ message: KafkaMessage; reason: string; code: string }> = [];
       const received: Array<Received<SchemaTypes[N]>> = [];
@@ -78,7 +105,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
           continue;
         }
         try {
-          const value = codec.decode(schema, message.value);
+          const value = codec.decode(schemas.get(batch.topic) as N, message.value);
           byOffset.set(message.offset, message);
           received.push(toReceived(batch.topic, batch.partition, message, value));
         } catch (err) {
@@ -96,6 +123,11 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         },
         heartbeat,
       });
+      // The handler moved the partition elsewhere (seek): this batch is read again from there, so nothing of it is final.
+      if (isStale()) {
+        inFlight = null;
+        return;
+      }
       if (dead.length > 0) {
         // Decode failures and handler rejections are found in two passes; the dead-letter topic keeps offset order.
         dead.sort((a, b) => Number(BigInt(a.message.offset) - BigInt(b.message.offset)));
@@ -120,12 +152,24 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         for (const [code, count] of counts) opts.onDeadLetter?.(count, code);
       }
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+      next.set(key, BigInt(last.offset) + 1n);
+      inFlight = null;
       resolveOffset(last.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
     },
   });
-  return { consumer, stop: () => consumer.disconnect() };
+  return {
+    consumer,
+    seek: (t, partition, offset) => {
+      const key = `${t}/${partition}`;
+      const position = inFlight?.key === key ? inFlight.first : next.get(key);
+      if (position !== undefined && BigInt(offset) < position) fences.set(key, position);
+      consumer.seek({ topic: t, partition, offset });
+    },
+    assignment: () => assignment,
+    stop: () => consumer.disconnect(),
+  };
 }
 
 function toReceived<T>(topic: string, partition: number, message: KafkaMessage, value: T): Received<T> {

@@ -5,6 +5,7 @@ export interface TopicNames {
   cdr: string;
   cdrByCarrier: string;
   callStart: string;
+  callStartByCarrier: string;
   payment: string;
   account: string;
   rule: string;
@@ -21,6 +22,7 @@ export function topicNames(prefix = ''): TopicNames {
     cdr: `${prefix}voip.cdr.v1`,
     cdrByCarrier: `${prefix}callwatch.cdr-by-carrier.v1`,
     callStart: `${prefix}voip.call-start.v1`,
+    callStartByCarrier: `${prefix}callwatch.call-start-by-carrier.v1`,
     payment: `${prefix}billing.payment.v1`,
     account: `${prefix}billing.account.v1`,
     rule: `${prefix}callwatch.rule.v1`,
@@ -34,7 +36,7 @@ export function topicNames(prefix = ''): TopicNames {
 
 /** TOPIC_SCHEMAS maps each topic role to the Avro schema of its values. */
 export const TOPIC_SCHEMAS: Record<keyof TopicNames, SchemaName> = {
-  cdr: 'cdr', cdrByCarrier: 'cdr', callStart: 'call_start', payment: 'payment', account: 'account',
+  cdr: 'cdr', cdrByCarrier: 'cdr', callStart: 'call_start', callStartByCarrier: 'call_start', payment: 'payment', account: 'account',
   rule: 'rule', template: 'template', metric: 'metric', alert: 'alert', action: 'action', notification: 'notification',
 };
 

@@ -21,6 +21,36 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:ids`;
   }
 
+  /** entityStarts holds an entity's call starts per second (cps), `entityStartSeconds` indexes its seconds by time. */
+  entityStarts(entity: string): string {
+    return `${this.prefix}{${entity}}:cps`;
+  }
+
+  /** entityStartSeconds indexes the seconds of `entityStarts` so those older than the longest window can be dropped. */
+  entityStartSeconds(entity: string): string {
+    return `${this.prefix}{${entity}}:cps-s`;
+  }
+
+  /** entityOpenCalls holds an entity's calls started and not yet ended, scored by start time (channels). */
+  entityOpenCalls(entity: string): string {
+    return `${this.prefix}{${entity}}:open`;
+  }
+
+  /** entityMoves holds an entity's money movements per second since its newest account snapshot (balance). */
+  entityMoves(entity: string): string {
+    return `${this.prefix}{${entity}}:moves`;
+  }
+
+  /** windowsDue indexes, for one side and partition, when each entity's windows next change as time passes. */
+  windowsDue(side: string, partition: number): string {
+    return `${this.prefix}{due:${side}:${partition}}:due`;
+  }
+
+  /** aggregatorEpoch names the aggregators' current epoch; its absence means Redis lost the windows (or never had them). */
+  aggregatorEpoch(): string {
+    return `${this.prefix}aggregator:epoch`;
+  }
+
   /** alertState holds the state of one rule for one entity (ok / pending / firing, since, last notified). */
   alertState(entity: string, ruleId: string): string {
     return `${this.prefix}{${entity}}:alert:${ruleId}`;

@@ -29,6 +29,7 @@ export function loadScripts(redis: Redis, dir: string): string[] {
 export const SCRIPT_ERRORS: Record<number, string> = {
   [-1]: 'a key has the wrong type',
   [-2]: 'malformed script arguments',
+  [-3]: 'stale epoch: the state was rebuilt after the caller began',
 };
 
 /** checkScriptResult turns a negative return code into a typed error. */

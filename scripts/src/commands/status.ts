@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
 import { formatDuration, parseEntity } from '@callwatch/core';
-import { readWindows } from '@callwatch/aggregator';
+import { readEntity, type StoredEntity } from '@callwatch/aggregator';
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 
-/** EntityStatus is what Redis holds for one entity: its clock, late events, and one window per sample period. */
-export interface EntityStatus {
-  entity: string;
-  clockMs: number | null;
-  late: number;
-  windows: Window[];
-}
+/** EntityStatus is what Redis holds for one entity: its clock, late events, gauges, and one window per sample period. */
+export type EntityStatus = StoredEntity;
 
 /** entityStatus reads an entity's windows from Redis, as the aggregator last left them. */
 export async function entityStatus(entity: string, env: NodeJS.ProcessEnv = process.env): Promise<EntityStatus> {
@@ -20,9 +15,7 @@ export async function entityStatus(entity: string, env: NodeJS.ProcessEnv = proc
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
   try {
-    const [meta, fields] = await Promise.all([redis.hgetall(keys.entityMeta(entity)), redis.hgetall(keys.entityWindows(entity))]);
-    const clockMs = meta.clock === undefined ? null : Number(meta.clock);
-    return { entity, clockMs, late: Number(meta.late ?? 0), windows: clockMs === null ? [] : readWindows(fields) };
+    return await readEntity(redis, keys, entity);
   } finally {
     redis.disconnect();
   }
@@ -36,13 +29,15 @@ const AREAS: Array<[keyof Window, string, (v: number) => string]> = [
   ['acd', 'ACD', (v) => `${v.toFixed(1)} s`],
   ['pdd', 'PDD', (v) => `${Math.round(v)} ms`],
   ['sdr', 'SDR', (v) => `${v.toFixed(1)}%`],
+  ['cps', 'CPS (peak)', (v) => String(v)],
   ['spend', 'spend', (v) => v.toFixed(4)],
   ['margin', 'margin', (v) => v.toFixed(4)],
 ];
 
 /** formatStatus renders an entity's status as a table: one row per area, one column per sample period. */
 export function formatStatus(status: EntityStatus): string {
-  if (status.clockMs === null) return `${status.entity}: no events counted yet\n`;
+  const gauges = `channels ${status.channels ?? '-'}${status.expired > 0 ? ` (${status.expired} expired)` : ''}  balance ${status.balance ?? '-'}`;
+  if (status.clockMs === null) return `${status.entity}: no calls counted yet  ${gauges}\n`;
   const header = ['area', ...status.windows.map((w) => formatDuration(w.sample_period_ms))];
   const rows = AREAS.map(([field, label, format]) => [label, ...status.windows.map((w) => (w[field] === null ? '-' : format(w[field] as number)))]);
   const codes = [...new Set(status.windows.flatMap((w) => Object.keys(w.codes)))].sort();
@@ -50,7 +45,7 @@ export function formatStatus(status: EntityStatus): string {
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [
-    `${status.entity}  clock ${new Date(status.clockMs).toISOString()}  late ${status.late}`,
+    `${status.entity}  clock ${new Date(status.clockMs).toISOString()}  late ${status.late}  ${gauges}`,
     line(header),
     ...rows.map(line),
     '',

@@ -3,7 +3,7 @@ import { COMMON_ENV, env, parsers } from '@callwatch/core';
 /** AGGREGATOR_ENV is the aggregator's configuration, read once at start. */
 export const AGGREGATOR_ENV = {
   ...COMMON_ENV,
-  AGGREGATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the aggregators', 'callwatch-aggregator'),
+  AGGREGATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the aggregators (the carrier and billing sides add -carrier and -billing)', 'callwatch-aggregator'),
   AGGREGATOR_PERIODS: env(
     (raw) => parsers.list(raw).map(parsers.durationMs),
     'comma-separated sample periods to keep windows for, e.g. 5m,15m,1h',
@@ -13,5 +13,12 @@ export const AGGREGATOR_ENV = {
     parsers.durationMs,
     'how far behind an entity\'s newest event an event may be and still count: milliseconds, or a duration such as 5m',
     5 * 60_000,
+  ),
+  AGGREGATOR_MAX_CALL_MS: env(parsers.durationMs, 'a started call whose CDR has not come after this long is expired from channels', 4 * 3_600_000),
+  AGGREGATOR_TICK_MS: env(parsers.durationMs, 'how often windows that changed only because time passed are slid and published', 1_000),
+  AGGREGATOR_REPLAY_MS: env(
+    parsers.durationMs,
+    'after Redis loses its state, CDRs and call starts published this long ago are replayed (0: the longest period plus lateness); billing is replayed whole',
+    0,
   ),
 };

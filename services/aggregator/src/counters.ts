@@ -6,6 +6,7 @@ import type { Cdr, Window } from '@callwatch/schemas';
  *   a attempts · n answered · e NER-neutral endings (200, 480, 486, 600, 603) · x attempts that are not 3xx
  *   b billed ms · p PDD ms · q calls reporting PDD · s spend · m margin · h answered calls under 6 s
  *   c<code> attempts ending with that SIP code
+ * and `k`, the most calls started in one second of the bucket (a maximum, not a sum: cps is the window's peak).
  */
 export type CounterName = 'a' | 'n' | 'e' | 'x' | 'b' | 'p' | 'q' | 's' | 'm' | 'h' | `c${number}`;
 
@@ -50,7 +51,7 @@ export function deriveWindow(periodMs: number, sums: Readonly<Record<string, num
     ner: ratio(get('e'), get('x'), 100),
     acd: ratio(get('b') / 1000, get('n')),
     pdd: ratio(get('p'), get('q')),
-    cps: null,
+    cps: get('k'),
     spend: roundMoney(get('s')),
     margin: roundMoney(get('m')),
     sdr: ratio(get('h'), get('n'), 100),

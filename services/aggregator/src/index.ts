@@ -2,6 +2,8 @@ export * from './service';
 export * from './config';
 export * from './windows';
 export * from './validate-cdr';
+export * from './validate-event';
+export * from './window-store';
 export * from './pre-aggregate';
 export * from './counters';
 export * from './window-read';

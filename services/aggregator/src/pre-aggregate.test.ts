@@ -1,5 +1,5 @@
 import type { Cdr } from '@callwatch/schemas';
-import { preAggregate as fold, type EntityPosition, type PositionedCdr } from './pre-aggregate';
+import { preAggregate as fold, type EntityPosition, type PositionedEvent, type Side } from './pre-aggregate';
 
 const base = 1_700_000_000_000;
 let seq = 0;
@@ -11,9 +11,10 @@ function cdr(customer: string, endOffsetMs: number, answered: boolean, id = `id-
   };
 }
 const fresh = new Map<string, EntityPosition>();
-const preAggregate = (events: PositionedCdr[], periods: number[], positions: Map<string, EntityPosition>, lateness: number) =>
-  fold(events, periods, positions, lateness, (c) => `customer:${c.customer_id}`);
-const at = (offset: number, value: Cdr) => ({ offset, cdr: value });
+const preAggregate = (events: PositionedEvent[], periodsMs: number[], positions: Map<string, EntityPosition>, latenessMs: number, side: Side = 'customer') =>
+  fold(events, { side, periodsMs, positions, latenessMs });
+const at = (offset: number, value: Cdr): PositionedEvent => ({ offset, event: { type: 'cdr', ...value } });
+const position = (offset: number, clockMs = 0, seen: string[] = []) => ({ offset, clockMs, seen: new Set(seen), callStarts: false });
 
 describe('preAggregate', () => {
   it('folds a batch into one delta per customer with bucket counters per period', () => {
@@ -31,14 +32,14 @@ describe('preAggregate', () => {
 
   it('skips events at or below the offset already applied to their entity (redelivery)', () => {
     const events = [10, 11, 12].map((offset) => at(offset, cdr('acme', offset, true)));
-    const position = (offset: number) => new Map([['customer:acme', { offset, clockMs: 0, seen: new Set<string>() }]]);
-    expect(preAggregate(events, [60_000], position(11), 300_000).get('customer:acme')).toMatchObject({ events: 1, maxOffset: 12 });
-    expect(preAggregate(events, [60_000], position(12), 300_000).size).toBe(0);
+    const at11 = new Map([['customer:acme', position(11)]]);
+    expect(preAggregate(events, [60_000], at11, 300_000).get('customer:acme')).toMatchObject({ events: 1, maxOffset: 12 });
+    expect(preAggregate(events, [60_000], new Map([['customer:acme', position(12)]]), 300_000).size).toBe(0);
   });
 
   it('counts an id once, whether it was seen before or twice in the batch', () => {
     const events = [at(1, cdr('acme', 0, true, 'dup')), at(2, cdr('acme', 0, true, 'dup')), at(3, cdr('acme', 0, true, 'old'))];
-    const seen = new Map([['customer:acme', { offset: 0, clockMs: 0, seen: new Set(['old']) }]]);
+    const seen = new Map([['customer:acme', position(0, 0, ['old'])]]);
     expect(preAggregate(events, [60_000], seen, 300_000).get('customer:acme')).toMatchObject({ events: 1, duplicates: 2, maxOffset: 3, ids: [['dup', base]] });
   });
 
@@ -47,7 +48,7 @@ describe('preAggregate', () => {
     const delta = preAggregate(events, [60_000], fresh, 300_000).get('customer:acme');
     expect(delta).toMatchObject({ events: 2, late: 1, maxEventMs: base + 600_000 });
     // The stored clock counts too: an event far behind it is late even as the batch's first.
-    const behind = new Map([['customer:acme', { offset: 0, clockMs: base + 900_000, seen: new Set<string>() }]]);
+    const behind = new Map([['customer:acme', position(0, base + 900_000)]]);
     expect(preAggregate([at(1, cdr('acme', 0, true))], [60_000], behind, 300_000).get('customer:acme')).toMatchObject({ events: 0, late: 1, maxOffset: 1 });
   });
 });
@@ -55,8 +56,68 @@ describe('preAggregate', () => {
 describe('preAggregate by carrier', () => {
   it('keys deltas by whatever entity the side counts for', () => {
     const events = [at(1, { ...cdr('acme', 0, true), carrier_id: 'tel1' }), at(2, { ...cdr('beta', 0, false), carrier_id: 'tel1' })];
-    const deltas = fold(events, [60_000], fresh, 300_000, (c) => `carrier:${c.carrier_id}`);
+    const deltas = preAggregate(events, [60_000], fresh, 300_000, 'carrier');
     expect([...deltas.keys()]).toEqual(['carrier:tel1']);
     expect(deltas.get('carrier:tel1')?.events).toBe(2);
+  });
+});
+
+describe('preAggregate: call starts, payments and account snapshots', () => {
+  const start = (offset: number, callId: string, startMs: number, carrier: string | null = null): PositionedEvent => ({ offset, event: { type: 'call_start', call_id: callId, customer_id: 'acme', carrier_id: carrier, start_ms: startMs } });
+  const payment = (offset: number, id: string, amount: number, status: 'completed' | 'pending' = 'completed'): PositionedEvent => ({
+    offset, event: { type: 'payment', payment_id: id, customer_id: 'acme', amount, status, source: 'portal', at_ms: base + 1_500 },
+  });
+
+  it('counts CDR starts per second when the entity has no call-start events, and charges as money out', () => {
+    const a = { ...cdr('acme', 0, true), start_ms: base + 200, cost: 0.04 };
+    const b = { ...cdr('acme', 0, true), start_ms: base + 900, cost: 0.04 };
+    const delta = preAggregate([at(1, a), at(2, b)], [60_000], fresh, 300_000).get('customer:acme');
+    expect([...(delta?.starts ?? [])]).toEqual([[base / 1000, 2]]);
+    expect(delta?.calls).toEqual([]);
+    expect([...(delta?.moves ?? [])]).toEqual([[base / 1000, -0.2]]);
+    // The carrier's account is drawn down by the cost instead.
+    const carrier = preAggregate([at(1, { ...a, carrier_id: 'tel1' })], [60_000], fresh, 300_000, 'carrier').get('carrier:tel1');
+    expect([...(carrier?.moves ?? [])]).toEqual([[base / 1000, -0.04]]);
+  });
+
+  it('leaves call ends to Redis when the entity has call-start events', () => {
+    const withStarts = new Map([['customer:acme', { ...position(0), callStarts: true }]]);
+    const call = { ...cdr('acme', 0, true), call_id: 'c1' };
+    const delta = preAggregate([at(1, call), at(2, cdr('acme', 0, false))], [60_000], withStarts, 300_000).get('customer:acme');
+    expect(delta?.calls).toEqual([['c1', Math.floor(call.start_ms / 1000), call.end_ms]]);
+    // A CDR without a call id still counts its own start.
+    expect([...(delta?.starts ?? [])]).toEqual([[Math.floor(call.start_ms / 1000), 1]]);
+  });
+
+  it('passes call starts on, moving the clock, and counts a start far behind the clock as late', () => {
+    const delta = preAggregate([start(1, 'c1', base + 600_000), start(2, 'c2', base), start(3, 'c3', base + 599_000)], [60_000], fresh, 300_000).get('customer:acme');
+    expect(delta).toMatchObject({ opens: [['c1', base + 600_000], ['c3', base + 599_000]], late: 1, maxEventMs: base + 600_000 });
+    // Only the customer side and a carrier side with a carrier count a call start.
+    expect(preAggregate([start(1, 'c1', base)], [60_000], fresh, 300_000, 'carrier').size).toBe(0);
+    expect(preAggregate([start(1, 'c1', base, 'tel1')], [60_000], fresh, 300_000, 'carrier').get('carrier:tel1')?.opens).toHaveLength(1);
+  });
+
+  it('moves the balance by completed payments once per payment id, on the billing side', () => {
+    const seen = new Map([['customer:acme', position(0, 0, ['pay:p0'])]]);
+    const events = [payment(1, 'p1', 10), payment(2, 'p1', 10), payment(3, 'p2', 5, 'pending'), payment(4, 'p3', -2.5), payment(5, 'p0', 99)];
+    const delta = preAggregate(events, [60_000], seen, 300_000, 'billing').get('customer:acme');
+    expect([...(delta?.moves ?? [])]).toEqual([[(base + 1_500 - 500) / 1000, 7.5]]);
+    expect(delta).toMatchObject({ duplicates: 2, ids: [['pay:p1', base + 1_500], ['pay:p3', base + 1_500]] });
+    expect(preAggregate(events, [60_000], seen, 300_000, 'customer').size).toBe(0);
+  });
+
+  it('keeps the newest account snapshot of a batch', () => {
+    const account = (offset: number, balance: number, atMs: number): PositionedEvent => ({
+      offset, event: { type: 'account', entity: 'carrier:tel1', name: 'Tel One', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: atMs },
+    });
+    const delta = preAggregate([account(1, 50, base + 2), account(2, 40, base + 1)], [60_000], fresh, 300_000, 'billing').get('carrier:tel1');
+    expect(delta?.account).toEqual([50, base + 2]);
+  });
+
+  it('still moves money for a late CDR it leaves out of the windows', () => {
+    const behind = new Map([['customer:acme', position(0, base + 900_000)]]);
+    const delta = preAggregate([at(1, cdr('acme', 0, true))], [60_000], behind, 300_000).get('customer:acme');
+    expect(delta).toMatchObject({ late: 1, events: 0 });
+    expect([...(delta?.moves ?? [])]).toEqual([[base / 1000, -0.1]]);
   });
 });

@@ -1,8 +1,24 @@
-import type { Cdr } from '@callwatch/schemas';
+import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
 import { cdrCounters, roundMoney } from './counters';
 import { bucketIndex } from './windows';
 
-/** EntityDelta is what one batch adds to one entity: counters per period and bucket, ids, lateness, position. */
+/** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */
+export type InputEvent =
+  | ({ type: 'cdr' } & Cdr)
+  | ({ type: 'call_start' } & CallStart)
+  | ({ type: 'payment' } & Payment)
+  | ({ type: 'account' } & Account);
+
+/** PositionedEvent is a valid input event with its offset in the source partition. */
+export interface PositionedEvent {
+  offset: number;
+  event: InputEvent;
+}
+
+/** Side is which entity of an event a consumer counts for: CDRs and call starts by customer or by carrier, billing by its entity. */
+export type Side = 'customer' | 'carrier' | 'billing';
+
+/** EntityDelta is what one batch adds to one entity: window counters, call starts, money, ids, lateness, position. */
 export interface EntityDelta {
   entity: string;
   maxOffset: number;
@@ -11,82 +27,159 @@ export interface EntityDelta {
   periods: Map<number, Map<number, Map<string, number>>>;
   /** ids of the counted events with their event times (remembered to drop later duplicates) */
   ids: Array<[string, number]>;
+  /** call starts per second, from CDRs of an entity without call-start events */
+  starts: Map<number, number>;
+  /** CDRs that end a call, for an entity with call-start events: [call id, start second, end ms] */
+  calls: Array<[string, number, number]>;
+  /** call-start events: [call id, start ms] */
+  opens: Array<[string, number]>;
+  /** money movements per second (payments in, charges out) */
+  moves: Map<number, number>;
+  /** the newest account snapshot in the batch: [balance, at ms] */
+  account: [number, number] | null;
   events: number;
   late: number;
   duplicates: number;
 }
 
-/** PositionedCdr is a valid CDR with its offset in the source partition. */
-export interface PositionedCdr {
-  offset: number;
-  cdr: Cdr;
-}
-
-/** EntityPosition is what Redis knows of an entity before a batch: the last offset applied, its clock, the ids it has seen. */
+/** EntityPosition is what Redis knows of an entity before a batch: last offset applied, clock, ids seen, whether it has call starts. */
 export interface EntityPosition {
   offset: number;
   clockMs: number;
   seen: ReadonlySet<string>;
+  callStarts: boolean;
 }
 
-/** EntityOf names the entity a CDR counts for on one side: its customer (ingress) or its carrier (egress). */
-export type EntityOf = (cdr: Cdr) => string;
+/** entityOf names the entity an event counts for on one side, or null when it counts for none there. */
+export function entityOf(side: Side, event: InputEvent): string | null {
+  switch (event.type) {
+    case 'cdr':
+    case 'call_start':
+      if (side === 'customer') return `customer:${event.customer_id}`;
+      return side === 'carrier' && event.carrier_id !== null ? `carrier:${event.carrier_id}` : null;
+    case 'payment':
+      return side === 'billing' ? `customer:${event.customer_id}` : null;
+    case 'account':
+      return side === 'billing' ? event.entity : null;
+  }
+}
+
+/** dedupId is the id that makes an event count once (call starts are deduplicated by call id in Redis). */
+export function dedupId(event: InputEvent): string | null {
+  if (event.type === 'cdr') return event.cdr_id;
+  if (event.type === 'payment') return `pay:${event.payment_id}`;
+  return null;
+}
+
+/** PreAggregateOptions are the settings and the Redis positions one fold needs. */
+export interface PreAggregateOptions {
+  side: Side;
+  periodsMs: number[];
+  latenessMs: number;
+  positions: ReadonlyMap<string, EntityPosition>;
+}
 
 /**
  * preAggregate folds a batch into one delta per entity. It skips events at or below the offset already applied
  * to the entity (a redelivery after a crash) and ids already counted (a switch sending a CDR twice), and counts as
- * late, outside every window, events more than `latenessMs` behind the entity's newest event so far.
+ * late, outside every window, CDRs and call starts more than `latenessMs` behind the entity's newest event so far.
  */
-export function preAggregate(
-  events: PositionedCdr[],
-  periodsMs: number[],
-  positions: ReadonlyMap<string, EntityPosition>,
-  latenessMs: number,
-  entityOf: EntityOf,
-): Map<string, EntityDelta> {
+export function preAggregate(events: PositionedEvent[], { side, periodsMs, latenessMs, positions }: PreAggregateOptions): Map<string, EntityDelta> {
   const deltas = new Map<string, EntityDelta>();
   const clocks = new Map<string, number>();
   const seenInBatch = new Map<string, Set<string>>();
-  for (const { offset, cdr } of events) {
-    const entity = entityOf(cdr);
+  for (const { offset, event } of events) {
+    const entity = entityOf(side, event);
+    if (entity === null) continue;
     const position = positions.get(entity);
     if (offset <= (position?.offset ?? -1)) continue;
     let delta = deltas.get(entity);
     if (!delta) {
-      delta = { entity, maxOffset: offset, maxEventMs: 0, periods: new Map(), ids: [], events: 0, late: 0, duplicates: 0 };
+      delta = {
+        entity, maxOffset: offset, maxEventMs: 0, periods: new Map(), ids: [], starts: new Map(), calls: [], opens: [],
+        moves: new Map(), account: null, events: 0, late: 0, duplicates: 0,
+      };
       deltas.set(entity, delta);
     }
     delta.maxOffset = Math.max(delta.maxOffset, offset);
-    let seen = seenInBatch.get(entity);
-    if (!seen) seenInBatch.set(entity, (seen = new Set()));
-    if (position?.seen.has(cdr.cdr_id) || seen.has(cdr.cdr_id)) {
-      delta.duplicates++;
+    const id = dedupId(event);
+    if (id !== null) {
+      let seen = seenInBatch.get(entity);
+      if (!seen) seenInBatch.set(entity, (seen = new Set()));
+      if (position?.seen.has(id) || seen.has(id)) {
+        delta.duplicates++;
+        continue;
+      }
+      seen.add(id);
+    }
+    if (event.type === 'payment') {
+      // Pending and cancelled payments do not move the balance; a completed one is an event of its own id.
+      if (event.status === 'completed') {
+        addMove(delta, event.at_ms, event.amount);
+        delta.ids.push([id as string, event.at_ms]);
+      }
+      delta.events++;
       continue;
     }
-    seen.add(cdr.cdr_id);
+    if (event.type === 'account') {
+      if (!delta.account || event.at_ms > delta.account[1]) delta.account = [event.balance, event.at_ms];
+      delta.events++;
+      continue;
+    }
+    const eventMs = event.type === 'cdr' ? event.end_ms : event.start_ms;
     const clock = clocks.get(entity) ?? position?.clockMs ?? 0;
-    if (cdr.end_ms < clock - latenessMs) {
+    if (eventMs < clock - latenessMs) {
       delta.late++;
+      // Out of every window, but the money was still spent.
+      if (event.type === 'cdr') {
+        addMove(delta, event.end_ms, -spentBy(side, event));
+        delta.ids.push([event.cdr_id, event.end_ms]);
+      }
       continue;
     }
-    clocks.set(entity, Math.max(clock, cdr.end_ms));
-    delta.maxEventMs = Math.max(delta.maxEventMs, cdr.end_ms);
-    delta.ids.push([cdr.cdr_id, cdr.end_ms]);
+    clocks.set(entity, Math.max(clock, eventMs));
+    delta.maxEventMs = Math.max(delta.maxEventMs, eventMs);
     delta.events++;
-    const counters = cdrCounters(cdr);
-    for (const period of periodsMs) {
-      let buckets = delta.periods.get(period);
-      if (!buckets) delta.periods.set(period, (buckets = new Map()));
-      const index = bucketIndex(cdr.end_ms, period);
-      let bucket = buckets.get(index);
-      if (!bucket) buckets.set(index, (bucket = new Map()));
-      for (const [name, amount] of counters) bucket.set(name, (bucket.get(name) ?? 0) + amount);
+    if (event.type === 'call_start') {
+      delta.opens.push([event.call_id, event.start_ms]);
+      continue;
     }
+    delta.ids.push([event.cdr_id, event.end_ms]);
+    addCdr(delta, event, periodsMs, side, position?.callStarts ?? false);
   }
   for (const delta of deltas.values()) {
     for (const buckets of delta.periods.values()) {
       for (const bucket of buckets.values()) for (const name of ['s', 'm']) if (bucket.has(name)) bucket.set(name, roundMoney(bucket.get(name) as number));
     }
+    for (const [second, amount] of delta.moves) delta.moves.set(second, roundMoney(amount));
   }
   return deltas;
+}
+
+function addCdr(delta: EntityDelta, cdr: Cdr, periodsMs: number[], side: Side, callStarts: boolean): void {
+  const counters = cdrCounters(cdr);
+  for (const period of periodsMs) {
+    let buckets = delta.periods.get(period);
+    if (!buckets) delta.periods.set(period, (buckets = new Map()));
+    const index = bucketIndex(cdr.end_ms, period);
+    let bucket = buckets.get(index);
+    if (!bucket) buckets.set(index, (bucket = new Map()));
+    for (const [name, amount] of counters) bucket.set(name, (bucket.get(name) ?? 0) + amount);
+  }
+  const startSecond = Math.floor(cdr.start_ms / 1000);
+  // With call-start events the call was counted when it started, unless its event never came (Redis decides).
+  if (callStarts && cdr.call_id !== null) delta.calls.push([cdr.call_id, startSecond, cdr.end_ms]);
+  else delta.starts.set(startSecond, (delta.starts.get(startSecond) ?? 0) + 1);
+  addMove(delta, cdr.end_ms, -spentBy(side, cdr));
+}
+
+/** spentBy is what a CDR takes from the balance of the side's entity: a customer pays the charge, a carrier's account is drawn down by the cost. */
+function spentBy(side: Side, cdr: Cdr): number {
+  return side === 'carrier' ? cdr.cost ?? 0 : cdr.charge;
+}
+
+function addMove(delta: EntityDelta, atMs: number, amount: number): void {
+  if (amount === 0) return;
+  const second = Math.floor(atMs / 1000);
+  delta.moves.set(second, (delta.moves.get(second) ?? 0) + amount);
 }

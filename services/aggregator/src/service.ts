@@ -1,114 +1,229 @@
 import { Counter } from 'prom-client';
 import { entityKey, loadConfig, type ConfigOf } from '@callwatch/core';
-import { startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { replayOffsets, startBatchConsumer, startRuntime, type Batch, type BatchConsumer, type Runtime, type TopicNames } from '@callwatch/kafka';
 import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
-import type { MetricSnapshot } from '@callwatch/schemas';
+import type { MetricSnapshot, SchemaName, SchemaTypes } from '@callwatch/schemas';
 import { AGGREGATOR_ENV } from './config';
-import { preAggregate, type EntityOf, type PositionedCdr } from './pre-aggregate';
-import { validateCdr } from './validate-cdr';
-import { WindowStore } from './window-store';
+import { Epoch } from './epoch';
+import { dedupId, entityOf, preAggregate, type InputEvent, type PositionedEvent, type Side } from './pre-aggregate';
+import { validateEvent } from './validate-event';
+import { WindowStore, type EntityMetrics } from './window-store';
 import { bucketSizeMs } from './windows';
 
 /** AggregatorConfig is the parsed AGGREGATOR_ENV. */
 export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;
 
-/** Aggregator is a running aggregator: CDRs in, windows per customer and per carrier in Redis, metric snapshots out. */
+/** Aggregator is a running aggregator: events in, windows, call starts and balances per entity in Redis, metric snapshots out. */
 export interface Aggregator {
   runtime: Runtime;
   stop(): Promise<void>;
 }
 
+type Input = 'cdr' | 'call_start' | 'payment' | 'account';
+
+/** SIDES lists each consumer group of the aggregator: the topics it reads, and which entity of an event it counts for. */
+const SIDES: Record<Side, { suffix: string; topics: Array<[keyof TopicNames, Input]> }> = {
+  customer: { suffix: '', topics: [['cdr', 'cdr'], ['callStart', 'call_start']] },
+  carrier: { suffix: '-carrier', topics: [['cdrByCarrier', 'cdr'], ['callStartByCarrier', 'call_start']] },
+  billing: { suffix: '-billing', topics: [['payment', 'payment'], ['account', 'account']] },
+};
+
 /** startAggregator wires the aggregator from its configuration (the environment by default). */
 export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
   config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
-  const runtime = await startRuntime('aggregator', config, ['cdr', 'cdrByCarrier', 'metric']);
+  const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
+  const runtime = await startRuntime('aggregator', config, [...roles, 'metric']);
   const { log, topics, publisher, health } = runtime;
   const redis: Redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
+  const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
+  const longestMs = Math.max(...config.AGGREGATOR_PERIODS);
   // Ids are remembered as long as an event with that id could still land in a window.
-  const idRetentionMs = Math.max(...config.AGGREGATOR_PERIODS) + config.AGGREGATOR_LATENESS_MS;
-  const store = new WindowStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX), idRetentionMs);
-  const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'CDRs applied to windows', registers: [health.registry] });
-  const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'CDRs not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
+  const store = new WindowStore(redis, keys, { periodsMs: config.AGGREGATOR_PERIODS, idRetentionMs: longestMs + config.AGGREGATOR_LATENESS_MS, maxCallMs: config.AGGREGATOR_MAX_CALL_MS });
+  const replayMs = config.AGGREGATOR_REPLAY_MS || longestMs + config.AGGREGATOR_LATENESS_MS;
+  const epoch = await Epoch.start(redis, keys);
+  const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'events applied (CDRs, call starts, payments, account snapshots)', labelNames: ['side'], registers: [health.registry] });
+  const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'events not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
-  const roundTrips = new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch and side)', registers: [health.registry] });
+  const roundTrips = new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch, one per tick)', registers: [health.registry] });
+  const ticked = new Counter({ name: 'callwatch_aggregator_ticks_total', help: 'entities whose windows slid because time passed', registers: [health.registry] });
+  const replays = new Counter({ name: 'callwatch_aggregator_replays_total', help: 'partitions rewound to rebuild state after Redis lost it', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
 
-  /** applyCdrs counts valid CDRs of one source partition for the entities `entityOf` names and publishes their snapshots. */
-  const applyCdrs = async (source: string, valid: PositionedCdr[], entityOf: EntityOf): Promise<void> => {
-    const idsByEntity = new Map<string, string[]>();
-    for (const { cdr } of valid) {
-      const entity = entityOf(cdr);
-      const ids = idsByEntity.get(entity);
-      if (ids) ids.push(cdr.cdr_id);
-      else idsByEntity.set(entity, [cdr.cdr_id]);
-    }
-    const positions = await store.positions(source, idsByEntity);
-    roundTrips.inc();
-    const deltas = [...preAggregate(valid, config.AGGREGATOR_PERIODS, positions, config.AGGREGATOR_LATENESS_MS, entityOf).values()];
-    if (deltas.length === 0) return;
-    const results = await store.apply(source, deltas, config.AGGREGATOR_PERIODS);
-    roundTrips.inc();
-    const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
-    counted.inc(sum((d) => d.events));
-    skipped.inc({ reason: 'late' }, sum((d) => d.late));
-    skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
-    skipped.inc({ reason: 'redelivered' }, valid.length - sum((d) => d.events + d.late + d.duplicates));
-    const snapshots = results.map(({ entity, clockMs, windows, late }) => ({
+  // The newest event time seen per side and partition: the clock that slides idle entities' windows.
+  const clocks = new Map<string, { side: Side; partition: number; clockMs: number }>();
+  const consumers = new Map<Side, BatchConsumer>();
+  const replayTargets = new Map<string, Promise<Map<number, number>>>();
+
+  const publishSnapshots = async (metrics: EntityMetrics[]) => {
+    const snapshots = metrics.map(({ entity, clockMs, windows, channels, balance, late }) => ({
       key: entity,
-      value: { entity, at_ms: clockMs, windows, channels: null, balance: null, late } satisfies MetricSnapshot,
+      value: { entity, at_ms: clockMs, windows, channels, balance, late } satisfies MetricSnapshot,
     }));
     await publisher.publish(topics.metric, 'metric', snapshots);
   };
 
-  // Customer side: switches key CDRs by customer. Every valid CDR with a carrier is also re-published keyed by
-  // its carrier, so the carrier's partition has one writer too (a Kafka Streams-style repartition topic). It is
-  // re-published on redelivery as well: the carrier side drops the copy by cdr_id, while skipping it could lose it.
-  const customers: BatchConsumer = await startBatchConsumer({
-    kafka: runtime.kafka,
-    codec: runtime.codec,
-    publisher,
-    log,
-    groupId: config.AGGREGATOR_GROUP_ID,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    topic: topics.cdr,
-    schema: 'cdr',
-    onDeadLetter: (count, code) => dead.inc({ topic: topics.cdr, code }, count),
-    handle: async (batch) => {
-      const valid: PositionedCdr[] = [];
-      for (const message of batch.messages) {
-        const problem = validateCdr(message.value);
-        if (problem) batch.reject(message, problem);
-        else valid.push({ offset: Number(message.offset), cdr: message.value });
+  const targetsOf = (side: Side, topic: string): Promise<Map<number, number>> => {
+    const key = `${epoch.current}|${topic}`;
+    let targets = replayTargets.get(key);
+    if (!targets) replayTargets.set(key, (targets = replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - replayMs)));
+    return targets;
+  };
+
+  /**
+   * replayAll rewinds every partition a side owns that has not been replayed in this epoch to the oldest offset
+   * still needed (Redis lost its state): partitions without new traffic need their state back too. It returns
+   * the partitions it rewound.
+   */
+  const replayAll = async (side: Side, assignment: ReadonlyMap<string, number[]>): Promise<Set<string>> => {
+    const consumer = consumers.get(side);
+    const rewound: Record<string, number> = {};
+    // A group joined before its consumer was registered is caught up once all consumers run.
+    if (!consumer) return new Set();
+    for (const [topic, partitions] of assignment) {
+      for (const partition of partitions) {
+        const source = `${topic}/${partition}`;
+        if (!epoch.needsReplay(source)) continue;
+        const target = (await targetsOf(side, topic)).get(partition) ?? 0;
+        consumer.seek(topic, partition, String(target));
+        epoch.replayed(source);
+        replays.inc();
+        rewound[source] = target;
       }
-      if (valid.length === 0) return;
-      const byCarrier = valid.filter(({ cdr }) => cdr.carrier_id !== null);
-      await publisher.publish(topics.cdrByCarrier, 'cdr', byCarrier.map(({ cdr }) => ({ key: entityKey('carrier', cdr.carrier_id as string), value: cdr })));
-      await applyCdrs(`${batch.topic}/${batch.partition}`, valid, (cdr) => entityKey('customer', cdr.customer_id));
-    },
-  });
+    }
+    if (Object.keys(rewound).length > 0) log.warn({ side, rewound, epoch: epoch.current }, 'Redis holds no state of these partitions (no epoch marker): replaying them from these offsets');
+    return new Set(Object.keys(rewound));
+  };
 
-  // Carrier side: the same counting over the repartitioned copies.
-  const carriers: BatchConsumer = await startBatchConsumer({
-    kafka: runtime.kafka,
-    codec: runtime.codec,
-    publisher,
-    log,
-    groupId: `${config.AGGREGATOR_GROUP_ID}-carrier`,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    topic: topics.cdrByCarrier,
-    schema: 'cdr',
-    deadLetter: false,
-    handle: async (batch) => {
-      const valid = batch.messages.map((m) => ({ offset: Number(m.offset), cdr: m.value }));
-      await applyCdrs(`${batch.topic}/${batch.partition}`, valid, (cdr) => entityKey('carrier', cdr.carrier_id as string));
-    },
-  });
-  log.info({ topic: topics.cdr, periods: config.AGGREGATOR_PERIODS }, 'aggregator running');
+  /** replayBatch replays a side's partitions if the batch's has not been in this epoch; true when the batch's partition moved. */
+  const replayBatch = async (side: Side, batch: Batch<unknown>, source: string): Promise<boolean> => {
+    if (!epoch.needsReplay(source)) return false;
+    // This side's other partitions too: one that had no batch since the loss needs its state back as well.
+    const assignment = new Map((consumers.get(side) as BatchConsumer).assignment());
+    assignment.set(batch.topic, [...new Set([...(assignment.get(batch.topic) ?? []), batch.partition])]);
+    return (await replayAll(side, assignment)).has(source);
+  };
 
+  /** count applies one batch of valid events of a source partition and publishes the touched entities' snapshots. */
+  const count = async (side: Side, batch: Batch<unknown>, events: PositionedEvent[]): Promise<void> => {
+    const source = `${batch.topic}/${batch.partition}`;
+    if (await replayBatch(side, batch, source)) return;
+    if (events.length === 0) return;
+    const idsByEntity = new Map<string, string[]>();
+    for (const { event } of events) {
+      const entity = entityOf(side, event);
+      if (entity === null) continue;
+      const id = dedupId(event);
+      const ids = idsByEntity.get(entity) ?? [];
+      if (id !== null) ids.push(id);
+      idsByEntity.set(entity, ids);
+    }
+    // Written with the epoch this batch started in: if another side notices a Redis loss meanwhile and rewinds this
+    // partition, the replay drops what this batch wrote rather than taking its offsets as already applied.
+    const batchEpoch = epoch.current;
+    const read = await store.positions(source, idsByEntity, batchEpoch);
+    roundTrips.inc();
+    if (await epoch.observe(read.epoch)) {
+      log.warn({ found: read.epoch, epoch: epoch.current, was: batchEpoch }, 'the epoch marker in Redis changed: Redis lost its state, or another aggregator noticed first');
+      // Every partition of every side is read again from the oldest offset still needed, this batch's included:
+      // nothing of a batch that found Redis without its state is applied.
+      for (const [other, consumer] of consumers) if (other !== side) await replayAll(other, consumer.assignment());
+      await replayBatch(side, batch, source);
+      return;
+    }
+    const deltas = [...preAggregate(events, { side, periodsMs: config.AGGREGATOR_PERIODS, latenessMs: config.AGGREGATOR_LATENESS_MS, positions: read.entities }).values()];
+    if (deltas.length === 0) return;
+    const metrics = await store.apply(source, deltas, batchEpoch);
+    roundTrips.inc();
+    log.debug({ source, from: events[0]?.offset, to: events[events.length - 1]?.offset, epoch: batchEpoch, entities: deltas.length, applied: metrics.filter((m) => m.applied).length }, 'batch applied');
+    const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((n, d) => n + pick(d), 0);
+    counted.inc({ side }, sum((d) => d.events));
+    skipped.inc({ reason: 'late' }, sum((d) => d.late));
+    skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
+    skipped.inc({ reason: 'redelivered' }, events.length - sum((d) => d.events + d.late + d.duplicates));
+    if (side !== 'billing') {
+      store.queueDue(side, batch.partition, metrics);
+      const newest = Math.max(...deltas.map((d) => d.maxEventMs));
+      const clock = clocks.get(`${side}:${batch.partition}`);
+      if (!clock) clocks.set(`${side}:${batch.partition}`, { side, partition: batch.partition, clockMs: newest });
+      else clock.clockMs = Math.max(clock.clockMs, newest);
+    }
+    await publishSnapshots(metrics);
+  };
+
+  // Every valid CDR and call start with a carrier is re-published keyed by its carrier, so the carrier's partition has
+  // one writer too (a Kafka Streams-style repartition topic). Also on redelivery: the carrier side drops the copy by its id.
+  const repartition = async (events: PositionedEvent[]) => {
+    const cdrs = events.flatMap(({ event }) => (event.type === 'cdr' && event.carrier_id !== null ? [event] : []));
+    const starts = events.flatMap(({ event }) => (event.type === 'call_start' && event.carrier_id !== null ? [event] : []));
+    const strip = <T extends { type: string }>({ type: _type, ...value }: T) => value;
+    if (cdrs.length > 0) await publisher.publish(topics.cdrByCarrier, 'cdr', cdrs.map((c) => ({ key: entityKey('carrier', c.carrier_id as string), value: strip(c) })));
+    if (starts.length > 0) await publisher.publish(topics.callStartByCarrier, 'call_start', starts.map((c) => ({ key: entityKey('carrier', c.carrier_id as string), value: strip(c) })));
+  };
+
+  for (const [side, { suffix, topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
+    const typeOf = new Map(inputs.map(([role, type]) => [topics[role], type]));
+    const [first, ...more] = inputs.map(([role, type]) => ({ topic: topics[role], schema: type as SchemaName }));
+    consumers.set(side, await startBatchConsumer({
+      kafka: runtime.kafka,
+      codec: runtime.codec,
+      publisher,
+      log,
+      groupId: `${config.AGGREGATOR_GROUP_ID}${suffix}`,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      topic: first!.topic,
+      schema: first!.schema,
+      alsoTopics: more,
+      // The repartitioned topics were validated on the customer side.
+      deadLetter: side !== 'carrier',
+      onDeadLetter: (n, code) => dead.inc({ topic: side, code }, n),
+      // After a Redis loss, partitions assigned to this instance are replayed as soon as it gets them.
+      onAssigned: (assignment) => void replayAll(side, assignment).catch((err: unknown) => log.error({ err }, 'replay failed')),
+      handle: async (batch: Batch<SchemaTypes[SchemaName]>) => {
+        const type = typeOf.get(batch.topic) as Input;
+        const valid: PositionedEvent[] = [];
+        for (const message of batch.messages) {
+          const event = { ...(message.value as object), type } as InputEvent;
+          const problem = side === 'carrier' ? null : validateEvent(event);
+          if (problem) batch.reject(message, problem);
+          else valid.push({ offset: Number(message.offset), event });
+        }
+        if (side === 'customer') await repartition(valid);
+        await count(side, batch as Batch<unknown>, valid);
+      },
+    }));
+  }
+
+  for (const [side, consumer] of consumers) await replayAll(side, consumer.assignment());
+
+  // Time-driven snapshots: entities without new events whose windows change as the partition's clock passes.
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    void (async () => {
+      for (const { side, partition, clockMs: newest } of clocks.values()) {
+        // A switch whose clock runs far ahead must not empty every window of its partition.
+        const clockMs = Math.min(newest, Date.now() + config.AGGREGATOR_LATENESS_MS);
+        const due = await store.dueEntities(side, partition, clockMs);
+        if (due.length === 0) continue;
+        const metrics = await store.tick(due, clockMs, epoch.current);
+        roundTrips.inc(2);
+        ticked.inc(metrics.length);
+        store.queueDue(side, partition, metrics);
+        await publishSnapshots(metrics);
+      }
+    })()
+      .catch((err: unknown) => log.error({ err }, 'tick failed; retrying at the next tick'))
+      .finally(() => (ticking = false));
+  }, config.AGGREGATOR_TICK_MS);
+  timer.unref();
+
+  log.info({ periods: config.AGGREGATOR_PERIODS, epoch: epoch.current }, 'aggregator running');
   return {
     runtime,
     stop: async () => {
-      await Promise.all([customers.stop(), carriers.stop()]);
+      clearInterval(timer);
+      await Promise.all([...consumers.values()].map((c) => c.stop()));
       await runtime.close();
       redis.disconnect();
     },

@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { deriveWindow } from './counters';
+import { deriveWindow, roundMoney } from './counters';
 
 const TOTAL = /^(\d+):tot$/;
 
@@ -12,8 +14,42 @@ export function readWindows(fields: Readonly<Record<string, string>>): Window[] 
   for (const [field, raw] of Object.entries(fields)) {
     const match = TOTAL.exec(field);
     if (!match) continue;
-    const { _first: _ignored, ...sums } = JSON.parse(raw) as Record<string, number>;
+    const sums = JSON.parse(raw) as Record<string, number>;
+    for (const name of Object.keys(sums)) if (name.startsWith('_')) delete sums[name];
     windows.push(deriveWindow(Number(match[1]), sums));
   }
   return windows.sort((a, b) => a.sample_period_ms - b.sample_period_ms);
+}
+
+/** StoredEntity is what Redis holds for one entity: clock, late events, gauges, and one window per sample period. */
+export interface StoredEntity {
+  entity: string;
+  /** its newest event time; null when nothing was counted for it */
+  clockMs: number | null;
+  late: number;
+  /** open calls, when its switches publish call-start events */
+  channels: number | null;
+  /** calls that never ended and were expired from channels */
+  expired: number;
+  /** its balance, once an account snapshot arrived */
+  balance: number | null;
+  windows: Window[];
+}
+
+/** readEntity reads an entity's state from Redis in one round trip, as the aggregator last left it. */
+export async function readEntity(redis: Redis, keys: RedisKeys, entity: string): Promise<StoredEntity> {
+  const results = (await redis.pipeline().hgetall(keys.entityMeta(entity)).hgetall(keys.entityWindows(entity)).zcard(keys.entityOpenCalls(entity)).exec()) ?? [];
+  for (const [err] of results) if (err) throw err;
+  const [meta, fields, open] = results.map(([, value]) => value) as [Record<string, string>, Record<string, string>, number];
+  // Billing alone moves no clock: an entity with payments but no calls has none.
+  const clockMs = meta.clock === undefined || meta.clock === '0' ? null : Number(meta.clock);
+  return {
+    entity,
+    clockMs,
+    late: Number(meta.late ?? 0),
+    channels: meta.starts === undefined ? null : open,
+    expired: Number(meta.expired ?? 0),
+    balance: meta.bal_at === undefined ? null : roundMoney(Number(meta.bal_base) + Number(meta.bal_sum ?? 0)),
+    windows: clockMs === null ? [] : readWindows(fields),
+  };
 }

@@ -2,81 +2,196 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkScriptResult, loadScripts, type RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { deriveWindow } from './counters';
+import { deriveWindow, roundMoney } from './counters';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
 import { bucketSizeMs } from './windows';
 
-/** EntityWindows is an entity's state after a batch: its clock, late events so far, one window per sample period. */
-export interface EntityWindows {
+/** EntityMetrics is an entity's state after a batch or a tick: its window clock, late events, gauges, one window per sample period. */
+export interface EntityMetrics {
   entity: string;
   applied: boolean;
   clockMs: number;
   late: number;
+  channels: number | null;
+  balance: number | null;
+  /** when its windows next change as time passes (0: never, they are empty) */
+  dueMs: number;
   windows: Window[];
 }
 
-type ApplyEntity = (meta: string, win: string, ids: string, ...args: Array<string | number>) => Promise<unknown>;
+/** Positions is what `positions` read: the epoch marker as Redis has it now, and each entity's position. */
+export interface Positions {
+  epoch: string | null;
+  entities: Map<string, EntityPosition>;
+}
 
-/** WindowStore keeps window buckets in Redis; each entity's counters and consumed offset change in one Lua call. */
+/** WindowStoreOptions are the limits the store applies in Redis. */
+export interface WindowStoreOptions {
+  periodsMs: number[];
+  /** ids are remembered this long behind an entity's clock (the longest window plus lateness) */
+  idRetentionMs: number;
+  /** an open call (call-start event without its CDR) is expired after this long */
+  maxCallMs: number;
+}
+
+type ApplyEntity = (...args: Array<string | number>) => Promise<unknown>;
+type Pipeline = { applyEntity: ApplyEntity; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+
+const STALE_EPOCH = -3;
+const EMPTY = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: false };
+
+/** WindowStore keeps entities' windows, call starts and balances in Redis; each entity changes with its consumed offset in one Lua call. */
 export class WindowStore {
+  private readonly periods: Array<[number, number]>;
+  /** due-index updates, written with the next round trip that goes to Redis anyway */
+  private readonly pendingDue = new Map<string, Map<string, number>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly idRetentionMs: number,
+    private readonly options: WindowStoreOptions,
   ) {
     loadScripts(redis, join(__dirname, '..', 'lua'));
+    this.periods = options.periodsMs.map((p) => [p, bucketSizeMs(p)]);
   }
 
-  /** positions reads, in one round trip, each entity's last applied offset of `source`, its clock, and which of the batch's ids it has counted. */
-  async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>): Promise<Map<string, EntityPosition>> {
+  /**
+   * positions reads, in one round trip, the epoch marker and each entity's last applied offset of `source`, its
+   * clock, whether it has call starts, and which of the batch's ids it has counted. State of another epoch than
+   * `epoch` predates a Redis loss: it reads as empty.
+   */
+  async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string): Promise<Positions> {
     const pipeline = this.redis.pipeline();
+    const queued = this.flushDue(pipeline);
+    pipeline.get(this.keys.aggregatorEpoch());
     const entities = [...idsByEntity.keys()];
     for (const entity of entities) {
-      pipeline.hmget(this.keys.entityMeta(entity), `off:${source}`, 'clock');
-      pipeline.zmscore(this.keys.entityIds(entity), ...(idsByEntity.get(entity) as string[]));
+      pipeline.hmget(this.keys.entityMeta(entity), `off:${source}`, 'clock', 'starts', 'epoch');
+      const ids = idsByEntity.get(entity) as string[];
+      if (ids.length > 0) pipeline.zmscore(this.keys.entityIds(entity), ...ids);
+      else pipeline.echo('');
     }
-    const results = (await pipeline.exec()) ?? [];
+    const results = ((await pipeline.exec()) ?? []).slice(queued);
+    for (const [err] of results) if (err) throw err;
     const out = new Map<string, EntityPosition>();
     entities.forEach((entity, i) => {
-      const [metaErr, meta] = results[2 * i] as [Error | null, Array<string | null>];
-      const [idsErr, scores] = results[2 * i + 1] as [Error | null, Array<string | null>];
-      if (metaErr) throw metaErr;
-      if (idsErr) throw idsErr;
+      const meta = (results[1 + 2 * i] as [null, Array<string | null>])[1];
+      if (meta[3] !== epoch) {
+        out.set(entity, EMPTY);
+        return;
+      }
+      const scores = (results[2 + 2 * i] as [null, Array<string | null> | string])[1];
       const ids = idsByEntity.get(entity) as string[];
       out.set(entity, {
         offset: meta[0] === null ? -1 : Number(meta[0]),
         clockMs: meta[1] === null ? 0 : Number(meta[1]),
-        seen: new Set(ids.filter((_, j) => scores[j] !== null)),
+        callStarts: meta[2] !== null,
+        seen: Array.isArray(scores) ? new Set(ids.filter((_, j) => scores[j] !== null)) : EMPTY.seen,
       });
+    });
+    return { epoch: (results[0] as [null, string | null])[1], entities: out };
+  }
+
+  /** apply writes every entity's delta in one pipelined round trip and returns each entity's metrics (none for entities rebuilt since `epoch`). */
+  async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
+    const pipeline = this.redis.pipeline() as unknown as Pipeline;
+    for (const d of deltas) {
+      const payload = {
+        e: d.maxEventMs,
+        l: d.late,
+        p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? new Map<number, Map<string, number>>())].map(([b, c]) => [b, Object.fromEntries(c)])]),
+        i: d.ids,
+        s: d.starts.size > 0 ? [...d.starts] : undefined,
+        c: d.calls.length > 0 ? d.calls : undefined,
+        o: d.opens.length > 0 ? d.opens : undefined,
+        m: d.moves.size > 0 ? [...d.moves] : undefined,
+        a: d.account ?? undefined,
+      };
+      void pipeline.applyEntity(...this.entityKeys(d.entity), source, d.maxOffset, epoch, JSON.stringify(payload), this.options.idRetentionMs, this.options.maxCallMs, 0);
+    }
+    return this.run(pipeline, deltas.map((d) => d.entity));
+  }
+
+  /** tick slides the windows of entities that had no events while time (the partition's clock) passed, and returns their metrics. */
+  async tick(entities: string[], clockMs: number, epoch: string): Promise<EntityMetrics[]> {
+    const pipeline = this.redis.pipeline() as unknown as Pipeline;
+    const payload = JSON.stringify({ p: this.periods.map(([p, g]) => [p, g, []]) });
+    for (const entity of entities) {
+      void pipeline.applyEntity(...this.entityKeys(entity), '', -1, epoch, payload, this.options.idRetentionMs, this.options.maxCallMs, clockMs);
+    }
+    return this.run(pipeline, entities);
+  }
+
+  /**
+   * queueDue remembers when each entity's windows next change, in the index of its side and partition. The index
+   * is a hint for ticks, so it is written with the next round trip rather than in one of its own: were it lost, an
+   * idle entity's windows would slide at its next event instead.
+   */
+  queueDue(side: string, partition: number, metrics: EntityMetrics[]): void {
+    const key = this.keys.windowsDue(side, partition);
+    const queue = this.pendingDue.get(key) ?? new Map<string, number>();
+    for (const m of metrics) queue.set(m.entity, m.dueMs);
+    this.pendingDue.set(key, queue);
+  }
+
+  /** dueEntities lists up to `limit` entities of a side and partition whose windows change by `clockMs`. */
+  async dueEntities(side: string, partition: number, clockMs: number, limit = 1_000): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    const queued = this.flushDue(pipeline);
+    pipeline.zrangebyscore(this.keys.windowsDue(side, partition), '-inf', clockMs, 'LIMIT', 0, limit);
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    return (results[queued] as [null, string[]])[1];
+  }
+
+  private flushDue(pipeline: ReturnType<Redis['pipeline']>): number {
+    let commands = 0;
+    for (const [key, queue] of this.pendingDue) {
+      const gone = [...queue].filter(([, due]) => due === 0).map(([entity]) => entity);
+      const scored = [...queue].filter(([, due]) => due > 0).flatMap(([entity, due]) => [due, entity]);
+      if (gone.length > 0) pipeline.zrem(key, ...gone);
+      if (scored.length > 0) pipeline.zadd(key, ...scored);
+      commands += Number(gone.length > 0) + Number(scored.length > 0);
+    }
+    this.pendingDue.clear();
+    return commands;
+  }
+
+  private entityKeys(entity: string): string[] {
+    const k = this.keys;
+    return [k.entityMeta(entity), k.entityWindows(entity), k.entityIds(entity), k.entityStarts(entity), k.entityStartSeconds(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
+  }
+
+  private async run(pipeline: Pipeline, entities: string[]): Promise<EntityMetrics[]> {
+    const results = (await pipeline.exec()) ?? [];
+    const out: EntityMetrics[] = [];
+    results.forEach(([err, raw], i) => {
+      if (err) throw err;
+      // A stale epoch: the entity was rebuilt since this batch began, and the batch's partition is being replayed.
+      if (raw === STALE_EPOCH) return;
+      checkScriptResult('applyEntity', raw);
+      out.push(parseMetrics(entities[i] as string, raw as unknown[]));
     });
     return out;
   }
-
-  /** apply writes every entity's delta in one pipelined round trip and returns each entity's windows. */
-  async apply(source: string, deltas: EntityDelta[], periodsMs: number[]): Promise<EntityWindows[]> {
-    const pipeline = this.redis.pipeline() as unknown as { applyEntity: ApplyEntity; exec: () => Promise<Array<[Error | null, unknown]> | null> };
-    for (const d of deltas) {
-      const payload = periodsMs.map((p) => [p, bucketSizeMs(p), [...(d.periods.get(p) ?? new Map())].map(([b, c]) => [b, Object.fromEntries(c)])]);
-      void pipeline.applyEntity(
-        this.keys.entityMeta(d.entity), this.keys.entityWindows(d.entity), this.keys.entityIds(d.entity),
-        source, d.maxOffset, d.maxEventMs, d.late, JSON.stringify(payload), JSON.stringify(d.ids), this.idRetentionMs,
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, raw], i) => {
-      if (err) throw err;
-      checkScriptResult('applyEntity', raw);
-      return parseWindows((deltas[i] as EntityDelta).entity, raw as unknown[]);
-    });
-  }
 }
 
-function parseWindows(entity: string, raw: unknown[]): EntityWindows {
+function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
   const windows: Window[] = [];
-  for (const entry of raw.slice(3) as Array<Array<string | number>>) {
+  for (const entry of raw.slice(6) as Array<Array<string | number>>) {
     const sums: Record<string, number> = {};
     for (let i = 1; i + 1 < entry.length; i += 2) sums[String(entry[i])] = Number(entry[i + 1]);
     windows.push(deriveWindow(Number(entry[0]), sums));
   }
-  return { entity, applied: Number(raw[0]) === 1, clockMs: Number(raw[1]), late: Number(raw[2]), windows };
+  const [applied, clock, late, channels, balance, due] = raw as [number, number, number, number, string, string];
+  return {
+    entity,
+    applied: applied === 1,
+    clockMs: Number(clock),
+    late: Number(late),
+    channels: channels < 0 ? null : channels,
+    balance: balance === '' ? null : roundMoney(Number(balance)),
+    dueMs: Number(due),
+    windows,
+  };
 }

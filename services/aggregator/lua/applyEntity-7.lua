@@ -1,0 +1,213 @@
+--[=[
+  Applies what one batch of one source partition brings to one entity, atomically with the offset it consumed,
+  and returns the entity's metrics. Also slides an entity's windows when only time passed (a tick: empty source).
+
+  KEYS[1] meta hash     epoch, clock (newest event), wclock (window clock: clock or a later tick), late,
+                        off:<source>, starts (1 once call-start events arrive), expired,
+                        bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
+  KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: services/aggregator/src/counters.ts)
+                        "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
+                        _old (oldest bucket holding data) and k (peak starts in one second)
+  KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
+  KEYS[4] cps hash      call starts per second ("<epoch second>" -> count)
+  KEYS[5] cps zset      the seconds of KEYS[4], to forget those older than the longest window
+  KEYS[6] open zset     calls started (call-start events) and not yet ended, scored by start time
+  KEYS[7] balance hash  money movements per second after bal_at ("<epoch second>" -> amount)
+
+  ARGV[1] source        topic/partition the offset belongs to; empty for a tick
+  ARGV[2] max offset    highest offset of this entity's events in the batch
+  ARGV[3] epoch         the aggregators' epoch (they sort by creation time): state of an older epoch predates a
+                        Redis loss and is dropped; a caller of an older epoch than the state is refused
+  ARGV[4] delta (JSON)  { e: newest event ms, l: late, p: [[periodMs, bucketMs, [[bucket, {counter: n}]]]],
+                          i: [[id, ms]], s: [[second, starts]], c: [[callId, startSecond, endMs]] (CDRs of
+                          entities with call-start events), o: [[callId, startMs]] (call starts),
+                          m: [[second, amount]] (money movements), a: [balance, atMs] (account snapshot) }
+  ARGV[5] id retention  ms behind the clock after which ids are forgotten (the longest window plus lateness)
+  ARGV[6] max call ms   an open call older than this is expired (its end never came)
+  ARGV[7] tick ms       the partition's clock for a tick, else 0
+
+  Returns
+    { applied (1, or 0 when this offset was already applied), window clock, late, channels (-1: no call starts),
+      balance ("" while no account snapshot), due (when the windows next change as time passes; 0 never),
+      {periodMs, counter, sum, ...}, ... }
+    -2 when the delta cannot be decoded
+    -3 when the caller's epoch is older than the entity's (nothing changed)
+]=]
+local okDelta, d = pcall(cjson.decode, ARGV[4])
+if not okDelta then return -2 end
+local source, epoch = ARGV[1], ARGV[3]
+local offsetField = 'off:' .. source
+
+--- @include "windowCache"
+--- @include "slideWindow"
+
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField)
+if m[1] and m[1] > epoch then
+  -- The caller began before the aggregators noticed a Redis loss; its partition is being replayed.
+  return -3
+end
+if m[1] and m[1] < epoch then
+  -- Written before Redis was lost and rebuilt by replay: the replay brings it back, so start afresh.
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+  m = { false, false, false, false }
+end
+local clock = tonumber(m[2] or '0')
+local wclock = math.max(clock, tonumber(m[3] or '0'), tonumber(ARGV[7]))
+local applied = 0
+local totals = {}
+
+-- Counts `n` call starts in second `sec`: the second's count, and the peak of each window bucket holding it.
+local function countStart(sec, n)
+  local count = redis.call('HINCRBY', KEYS[4], sec, n)
+  if count == n then redis.call('ZADD', KEYS[5], sec, sec) end
+  for _, t in ipairs(totals) do
+    local b = math.floor(sec * 1000 / t[2])
+    if b >= t[3]._first and b <= t[3]._first + 59 then
+      local field = t[1] .. ':' .. b
+      local bucket = load(field)
+      if (bucket.k or 0) < count then
+        bucket.k = count
+        touch(field)
+      end
+      if (t[3].k or 0) < count then t[3].k = count end
+      if not t[3]._old or b < t[3]._old then t[3]._old = b end
+    end
+  end
+end
+
+if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
+  applied = 1
+  clock = math.max(clock, d.e or 0)
+  wclock = math.max(wclock, clock)
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock)
+  if source ~= '' then redis.call('HSET', KEYS[1], offsetField, ARGV[2]) end
+  if (d.l or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'late', d.l) end
+
+  for _, period in ipairs(d.p) do
+    local p, g = period[1], period[2]
+    local tot = slideWindow(p, load(p .. ':tot'), math.floor(wclock / g) - 59)
+    for _, bucket in ipairs(period[3] or {}) do
+      local b = bucket[1]
+      -- A bucket older than the window (allowed lateness can exceed a short period) never re-enters it.
+      if b >= tot._first then
+        local field = p .. ':' .. b
+        local counters = load(field)
+        for name, amount in pairs(bucket[2]) do
+          counters[name] = (counters[name] or 0) + amount
+          tot[name] = (tot[name] or 0) + amount
+        end
+        touch(field)
+        if not tot._old or b < tot._old then tot._old = b end
+      end
+    end
+    totals[#totals + 1] = { p, g, tot }
+  end
+
+  for _, s in ipairs(d.s or {}) do countStart(s[1], s[2]) end
+  if d.o then
+    redis.call('HSET', KEYS[1], 'starts', 1)
+    for _, o in ipairs(d.o) do
+      local id = 'call:' .. o[1]
+      -- A call already started, or already ended by its CDR (the CDR can overtake its call-start event), is not new.
+      if not redis.call('ZSCORE', KEYS[3], id) then
+        redis.call('ZADD', KEYS[3], o[2], id)
+        redis.call('ZADD', KEYS[6], o[2], o[1])
+        countStart(math.floor(o[2] / 1000), 1)
+      end
+    end
+  end
+  for _, c in ipairs(d.c or {}) do
+    if redis.call('ZREM', KEYS[6], c[1]) == 0 then
+      -- No call-start event for this call (yet): its CDR's start counts, and a late call start is ignored.
+      local id = 'call:' .. c[1]
+      if not redis.call('ZSCORE', KEYS[3], id) then
+        redis.call('ZADD', KEYS[3], c[3], id)
+        countStart(c[2], 1)
+      end
+    end
+  end
+  if redis.call('HEXISTS', KEYS[1], 'starts') == 1 then
+    local limit = clock - tonumber(ARGV[6])
+    local expired = redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. limit)
+    if expired > 0 then redis.call('HINCRBY', KEYS[1], 'expired', expired) end
+  end
+
+  -- Seconds older than the longest window cannot raise any window's peak again.
+  local longest = 0
+  for _, t in ipairs(totals) do longest = math.max(longest, t[1]) end
+  local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. math.floor((wclock - longest) / 1000), 'LIMIT', 0, 1000)
+  if #old > 0 then
+    redis.call('HDEL', KEYS[4], unpack(old))
+    redis.call('ZREM', KEYS[5], unpack(old))
+  end
+
+  local baseAt = tonumber(redis.call('HGET', KEYS[1], 'bal_at') or '-1')
+  if d.a and d.a[2] > baseAt then
+    -- A newer account snapshot includes every movement up to its second; keep only the later ones.
+    baseAt = d.a[2]
+    local baseSec = math.floor(baseAt / 1000)
+    local all = redis.call('HGETALL', KEYS[7])
+    local sum, gone = 0, {}
+    for i = 1, #all, 2 do
+      if tonumber(all[i]) <= baseSec then gone[#gone + 1] = all[i] else sum = sum + tonumber(all[i + 1]) end
+    end
+    for i = 1, #gone, 500 do redis.call('HDEL', KEYS[7], unpack(gone, i, math.min(i + 499, #gone))) end
+    redis.call('HSET', KEYS[1], 'bal_base', string.format('%.17g', d.a[1]), 'bal_at', baseAt, 'bal_sum', string.format('%.17g', sum))
+  end
+  if d.m then
+    local baseSec = baseAt >= 0 and math.floor(baseAt / 1000) or -1
+    local moved = 0
+    for _, mv in ipairs(d.m) do
+      if mv[1] > baseSec then
+        redis.call('HINCRBYFLOAT', KEYS[7], mv[1], mv[2])
+        moved = moved + mv[2]
+      end
+    end
+    if moved ~= 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'bal_sum', moved) end
+  end
+
+  for i = 1, #(d.i or {}), 250 do
+    local args = {}
+    for j = i, math.min(i + 249, #d.i) do
+      args[#args + 1] = d.i[j][2]
+      args[#args + 1] = d.i[j][1]
+    end
+    redis.call('ZADD', KEYS[3], unpack(args))
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (clock - tonumber(ARGV[5])))
+
+  for _, t in ipairs(totals) do
+    cache[t[1] .. ':tot'] = t[3]
+    touch(t[1] .. ':tot')
+  end
+  flush()
+else
+  for _, period in ipairs(d.p) do totals[#totals + 1] = { period[1], period[2], load(period[1] .. ':tot') } end
+end
+
+local info = redis.call('HMGET', KEYS[1], 'late', 'starts', 'bal_at', 'bal_base', 'bal_sum')
+local channels = -1
+if info[2] then channels = redis.call('ZCARD', KEYS[6]) end
+local balance = ''
+if info[3] then balance = string.format('%.17g', tonumber(info[4]) + tonumber(info[5] or '0')) end
+local due = 0
+for _, t in ipairs(totals) do
+  if t[3]._old then
+    local change = (t[3]._old + 60) * t[2]
+    if due == 0 or change < due then due = change end
+  end
+end
+
+-- Numbers go back as strings: Redis would truncate a Lua float reply to an integer.
+local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due) }
+for _, t in ipairs(totals) do
+  local entry = { t[1] }
+  for name, sum in pairs(t[3]) do
+    if string.sub(name, 1, 1) ~= '_' then
+      entry[#entry + 1] = name
+      entry[#entry + 1] = string.format('%.17g', sum)
+    end
+  end
+  out[#out + 1] = entry
+end
+return out

@@ -1,0 +1,25 @@
+import type { InputEvent } from './pre-aggregate';
+import { validateCdr } from './validate-cdr';
+
+const ENTITY = /^(customer|carrier):.+$/;
+
+/** validateEvent returns why a decoded input event is impossible, or null when it can be counted. */
+export function validateEvent(event: InputEvent): string | null {
+  switch (event.type) {
+    case 'cdr':
+      return validateCdr(event);
+    case 'call_start':
+      if (event.call_id.trim() === '') return 'call_id: expected a non-empty id';
+      if (event.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
+      return event.start_ms > 0 ? null : `start_ms: expected epoch milliseconds, got ${event.start_ms}`;
+    case 'payment':
+      if (event.payment_id.trim() === '') return 'payment_id: expected a non-empty id';
+      if (event.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
+      if (!Number.isFinite(event.amount)) return `amount: expected a number, got ${event.amount}`;
+      return event.at_ms > 0 ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
+    case 'account':
+      if (!ENTITY.test(event.entity)) return `entity: expected customer:<id> or carrier:<id>, got "${event.entity}"`;
+      if (!Number.isFinite(event.balance)) return `balance: expected a number, got ${event.balance}`;
+      return event.at_ms > 0 ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
+  }
+}

@@ -6,8 +6,9 @@
                         off:<source>, starts (1 once call-start events arrive), expired,
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: services/aggregator/src/counters.ts)
+                        "<periodMs>:<bucket>:k" the most calls started in one second of the bucket
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
-                        _old (oldest bucket holding data) and k (peak starts in one second)
+                        _b (its buckets holding data, in order) and k (peak starts in one second)
   KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
   KEYS[4] cps hash      call starts per second ("<epoch second>" -> count)
   KEYS[5] cps zset      the seconds of KEYS[4], to forget those older than the longest window
@@ -29,7 +30,7 @@
   Returns
     { applied (1, or 0 when this offset was already applied), window clock, late, channels (-1: no call starts),
       balance ("" while no account snapshot), due (when the windows next change as time passes; 0 never),
-      {periodMs, counter, sum, ...}, ... }
+      periodMs, JSON totals of its window, ... }
     -2 when the delta cannot be decoded
     -3 when the caller's epoch is older than the entity's (nothing changed)
 ]=]
@@ -63,14 +64,10 @@ local function countStart(sec, n)
   for _, t in ipairs(totals) do
     local b = math.floor(sec * 1000 / t[2])
     if b >= t[3]._first and b <= t[3]._first + 59 then
-      local field = t[1] .. ':' .. b
-      local bucket = load(field)
-      if (bucket.k or 0) < count then
-        bucket.k = count
-        touch(field)
-      end
+      local field = t[1] .. ':' .. b .. ':k'
+      if tonumber(redis.call('HGET', KEYS[2], field) or '0') < count then redis.call('HSET', KEYS[2], field, count) end
       if (t[3].k or 0) < count then t[3].k = count end
-      if not t[3]._old or b < t[3]._old then t[3]._old = b end
+      markBucket(t[3], b)
     end
   end
 end
@@ -97,7 +94,7 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
           tot[name] = (tot[name] or 0) + amount
         end
         touch(field)
-        if not tot._old or b < tot._old then tot._old = b end
+        markBucket(tot, b)
       end
     end
     totals[#totals + 1] = { p, g, tot }
@@ -192,22 +189,18 @@ local balance = ''
 if info[3] then balance = string.format('%.17g', tonumber(info[4]) + tonumber(info[5] or '0')) end
 local due = 0
 for _, t in ipairs(totals) do
-  if t[3]._old then
-    local change = (t[3]._old + 60) * t[2]
+  local oldest = (t[3]._b or {})[1]
+  if oldest then
+    local change = (oldest + 60) * t[2]
     if due == 0 or change < due then due = change end
   end
 end
 
--- Numbers go back as strings: Redis would truncate a Lua float reply to an integer.
+-- Numbers go back as strings: Redis would truncate a Lua float reply to an integer. Totals go back as the JSON
+-- they are stored as (encoded once more only when the call changed nothing).
 local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due) }
 for _, t in ipairs(totals) do
-  local entry = { t[1] }
-  for name, sum in pairs(t[3]) do
-    if string.sub(name, 1, 1) ~= '_' then
-      entry[#entry + 1] = name
-      entry[#entry + 1] = string.format('%.17g', sum)
-    end
-  end
-  out[#out + 1] = entry
+  out[#out + 1] = t[1]
+  out[#out + 1] = encoded[t[1] .. ':tot'] or cjson.encode(t[3])
 end
 return out

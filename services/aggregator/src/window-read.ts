@@ -14,11 +14,17 @@ export function readWindows(fields: Readonly<Record<string, string>>): Window[] 
   for (const [field, raw] of Object.entries(fields)) {
     const match = TOTAL.exec(field);
     if (!match) continue;
-    const sums = JSON.parse(raw) as Record<string, number>;
-    for (const name of Object.keys(sums)) if (name.startsWith('_')) delete sums[name];
-    windows.push(deriveWindow(Number(match[1]), sums));
+    windows.push(windowOf(Number(match[1]), raw));
   }
   return windows.sort((a, b) => a.sample_period_ms - b.sample_period_ms);
+}
+
+/** windowOf derives a window from the JSON running totals the Lua script keeps for one sample period. */
+export function windowOf(periodMs: number, totals: string): Window {
+  const sums = JSON.parse(totals) as Record<string, number>;
+  // Fields starting with `_` are the script's bookkeeping (the window's first and oldest non-empty bucket).
+  for (const name of Object.keys(sums)) if (name.startsWith('_')) delete sums[name];
+  return deriveWindow(periodMs, sums);
 }
 
 /** StoredEntity is what Redis holds for one entity: clock, late events, gauges, and one window per sample period. */

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkScriptResult, loadScripts, type RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { deriveWindow, roundMoney } from './counters';
+import { roundMoney } from './counters';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
+import { windowOf } from './window-read';
 import { bucketSizeMs } from './windows';
 
 /** EntityMetrics is an entity's state after a batch or a tick: its window clock, late events, gauges, one window per sample period. */
@@ -178,11 +179,7 @@ export class WindowStore {
 
 function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
   const windows: Window[] = [];
-  for (const entry of raw.slice(6) as Array<Array<string | number>>) {
-    const sums: Record<string, number> = {};
-    for (let i = 1; i + 1 < entry.length; i += 2) sums[String(entry[i])] = Number(entry[i + 1]);
-    windows.push(deriveWindow(Number(entry[0]), sums));
-  }
+  for (let i = 6; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
   const [applied, clock, late, channels, balance, due] = raw as [number, number, number, number, string, string];
   return {
     entity,

@@ -15,11 +15,13 @@ local function drop(field)
   dirty[field] = nil
   redis.call('HDEL', KEYS[2], field)
 end
+local encoded = {}
 local function flush()
   local args = {}
   for field in pairs(dirty) do
+    encoded[field] = cjson.encode(cache[field])
     args[#args + 1] = field
-    args[#args + 1] = cjson.encode(cache[field])
+    args[#args + 1] = encoded[field]
   end
   if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
 end

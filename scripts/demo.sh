@@ -51,7 +51,7 @@ for service in aggregator evaluator notifier; do
 done
 
 say "simulating switches: 20 customers at 50% ASR, customer acme at 8% (alerts fire within a minute)"
-cli simulate --rate "${DEMO_RATE:-100}" --bad-customers acme --bad-asr 8 >"$run_dir/logs/simulate.log" 2>&1 &
+cli simulate --rate "${DEMO_RATE:-100}" --bad-customers acme --bad-asr 8 --balance 50 >"$run_dir/logs/simulate.log" 2>&1 &
 pids+=($!)
 
 say "alert events (Ctrl-C to stop); emails are written to $NOTIFY_OUTBOX_DIR"

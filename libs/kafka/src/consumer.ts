@@ -48,7 +48,7 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   handle: (batch: Batch<SchemaTypes[N]>) => Promise<void>;
   /** Called when the group (re)assigns partitions to this consumer: topic -> partitions. */
   onAssigned?: (assignment: ReadonlyMap<string, number[]>) => void;
-  onDeadLetter?: (count: number, code: string) => void;
+  onDeadLetter?: (count: number, code: string, topic: string) => void;
 }
 
 /** DLQ_REASON_HEADER is the header that carries why a message was dead-lettered. */
@@ -149,7 +149,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         for (const { reason, code, message } of dead) log.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, code }, `dead-lettered: ${reason}`);
         const counts = new Map<string, number>();
         for (const d of dead) counts.set(d.code, (counts.get(d.code) ?? 0) + 1);
-        for (const [code, count] of counts) opts.onDeadLetter?.(count, code);
+        for (const [code, count] of counts) opts.onDeadLetter?.(count, code, batch.topic);
       }
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       next.set(key, BigInt(last.offset) + 1n);

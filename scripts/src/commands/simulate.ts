@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { entityKey, parseDuration } from '@callwatch/core';
 import { connect } from '@callwatch/kafka';
-import type { Cdr } from '@callwatch/schemas';
+import type { Account, Cdr } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 import { DEFAULT_PROFILE, customerIds, seededRandom, simulateCdr, type TrafficProfile } from '../simulate-traffic';
 
@@ -13,6 +13,8 @@ export interface SimulateOptions {
   profile: TrafficProfile;
   seed: number;
   out?: string;
+  /** When set, every customer's account snapshot is published first with this balance, so balances move with the charges. */
+  balance?: number;
   onProgress?: (sent: number) => void;
   signal?: AbortSignal;
 }
@@ -27,8 +29,16 @@ export async function simulate(opts: SimulateOptions, env: NodeJS.ProcessEnv = p
   const random = seededRandom(opts.seed);
   const customers = customerIds(opts.profile);
   const file = opts.out ? createWriteStream(opts.out) : undefined;
-  const connection = file ? undefined : await connect(cliConfig(env), 'callwatch-simulate', ['cdr']);
+  const connection = file ? undefined : await connect(cliConfig(env), 'callwatch-simulate', ['cdr', 'account']);
   const started = Date.now();
+  if (opts.balance !== undefined) {
+    const accounts = customers.map((id): Account => ({
+      entity: entityKey('customer', id), name: id, class: null, status: 'active', balance: opts.balance as number, debit_limit: null, currency: 'USD',
+      emails: [], phones: [], at_ms: started,
+    }));
+    if (file) for (const account of accounts) file.write(`${JSON.stringify({ type: 'account', ...account })}\n`);
+    else await connection?.publisher.publish(connection.topics.account, 'account', accounts.map((a) => ({ key: a.entity, value: a })));
+  }
   let sent = 0;
   let carry = 0;
   try {
@@ -66,6 +76,7 @@ export function registerSimulate(program: Command): void {
     .option('--bad-asr <percent>', 'ASR of the bad customers', String(DEFAULT_PROFILE.badAsr))
     .option('--seed <n>', 'random seed, for reproducible traffic', '1')
     .option('--out <file.jsonl>', 'write events to a JSON lines file instead of publishing')
+    .option('--balance <amount>', "first publish each customer's account snapshot with this balance (balances then fall with the charges)")
     .action(async (flags: Record<string, string>) => {
       const number = (name: string, min: number, max: number): number => {
         const value = Number(flags[name]);
@@ -82,6 +93,7 @@ export function registerSimulate(program: Command): void {
         seed: number('seed', 0, 2 ** 32),
         signal: controller.signal,
         ...(flags.out ? { out: flags.out } : {}),
+        ...(flags.balance !== undefined ? { balance: number('balance', -1e12, 1e12) } : {}),
         profile: {
           ...DEFAULT_PROFILE,
           customers: number('customers', 1, 1_000_000),

@@ -175,7 +175,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       alsoTopics: more,
       // The repartitioned topics were validated on the customer side.
       deadLetter: side !== 'carrier',
-      onDeadLetter: (n, code) => dead.inc({ topic: side, code }, n),
+      onDeadLetter: (n, code, topic) => dead.inc({ topic, code }, n),
       // After a Redis loss, partitions assigned to this instance are replayed as soon as it gets them.
       onAssigned: (assignment) => void replayAll(side, assignment).catch((err: unknown) => log.error({ err }, 'replay failed')),
       handle: async (batch: Batch<SchemaTypes[SchemaName]>) => {

@@ -54,6 +54,11 @@ export function callwatchTopicSpecs(names: TopicNames, partitions: number): Topi
  * `fromMs` (the end of the partition when none is), or the oldest offset still in the log when `fromMs` is null.
  */
 export async function replayOffsets(kafka: Kafka, topic: string, fromMs: number | null): Promise<Map<number, number>> {
+  // Right after a topic is created the broker may not know its leaders yet; that answer is retriable.
+  return retry(() => fetchReplayOffsets(kafka, topic, fromMs), { retries: 8, initialDelayMs: 250, maxDelayMs: 3_000 });
+}
+
+async function fetchReplayOffsets(kafka: Kafka, topic: string, fromMs: number | null): Promise<Map<number, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {

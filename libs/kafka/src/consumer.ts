@@ -64,10 +64,34 @@ export interface BatchConsumer {
   stop(): Promise<void>;
 }
 
+/** failed wraps a handler's failure as retriable, so KafkaJS retries the batch and then restarts the consumer instead of stopping it. */
+function failed(groupId: string, err: unknown): CallwatchError {
+  if (err instanceof CallwatchError && err.retriable) return err;
+  return new CallwatchError('CW_ERR_BATCH_FAILED', `${groupId}: batch failed: ${(err as Error).message}`, { cause: err });
+}
+
 /** startBatchConsumer subscribes and runs; decode failures never stop the partition, they go to `<topic>.dlq`. */
 export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsumerOptions<N>): Promise<BatchConsumer> {
   const { kafka, codec, publisher, log, topic, schema } = opts;
-  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, sessionTimeout: opts.sessionTimeoutMs ?? 30_000, heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3) });
+  const consumer = kafka.consumer({
+    groupId: opts.groupId,
+    maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3),
+    // A handler that fails (Redis unreachable, say) leaves its batch uncommitted; rather than stop consuming for
+    // good, the consumer restarts from the committed offsets, and the handlers' offset guards make that safe.
+    retry: { restartOnFailure: async (err: Error) => {
+      log.error({ err, groupId: opts.groupId }, 'consumer failed; restarting it from the committed offsets');
+      return true;
+    } },
+  });
+  const handleBatch = async (batch: Batch<SchemaTypes[N]>) => {
+    try {
+      await opts.handle(batch);
+    } catch (err) {
+      throw failed(opts.groupId, err);
+    }
+  };
   let assignment = new Map<string, number[]>();
   // KafkaJS fetches ahead: batches fetched before a seek can still arrive after it. `next` is where each partition
   // goes on; `fences` hold, for partitions sought backwards, the position at or beyond which batches are such leftovers.
@@ -113,7 +137,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
           dead.push({ message, reason: (err as Error).message, code });
         }
       }
-      await opts.handle({
+      await handleBatch({
         topic: batch.topic,
         partition: batch.partition,
         messages: received,

@@ -1,0 +1,42 @@
+import { createLogger, loadConfig, COMMON_ENV } from '@callwatch/core';
+import { connect, startBatchConsumer, type BatchConsumer, type Connection } from '@callwatch/kafka';
+import { cdr } from '../support/cdrs';
+import { eventually, testScope, type TestScope } from '../support/harness';
+
+describe('batch consumer on real Kafka', () => {
+  let scope: TestScope;
+  let connection: Connection;
+  let consumer: BatchConsumer | undefined;
+
+  beforeAll(async () => {
+    scope = await testScope('consumer', { TOPIC_PARTITIONS: '1' });
+    connection = await connect(loadConfig(COMMON_ENV, scope.env), `${scope.id}-producer`, ['cdr']);
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await connection?.close();
+  });
+
+  it('keeps consuming after a handler fails (as with Redis away): the batch is retried, nothing is skipped', async () => {
+    const values = [cdr('acme', true), cdr('acme', false), cdr('acme', true)];
+    await connection.publisher.publish(connection.topics.cdr, 'cdr', values.map((value) => ({ key: 'customer:acme', value })));
+    let calls = 0;
+    const handled: string[] = [];
+    consumer = await startBatchConsumer({
+      kafka: scope.kafka, codec: connection.codec, publisher: connection.publisher, log: createLogger('test', 'fatal'),
+      groupId: `${scope.id}-group`, topic: connection.topics.cdr, schema: 'cdr',
+      handle: async (batch) => {
+        calls++;
+        if (calls <= 2) throw new Error('Redis is away');
+        for (const m of batch.messages) handled.push(m.value.cdr_id);
+      },
+    });
+    await eventually(() => expect(handled).toEqual(values.map((v) => v.cdr_id)), { timeoutMs: 60_000, intervalMs: 200 });
+    expect(calls).toBeGreaterThan(2);
+    // And it is still running: a later message is handled too.
+    const later = cdr('acme', true);
+    await connection.publisher.publish(connection.topics.cdr, 'cdr', [{ key: 'customer:acme', value: later }]);
+    await eventually(() => expect(handled).toContain(later.cdr_id), { timeoutMs: 30_000, intervalMs: 200 });
+  });
+});

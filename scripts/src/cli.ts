@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CallwatchError } from '@callwatch/core';
 import { registerAlerts } from './commands/alerts';
+import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
 import { registerSchemasCommand } from './commands/schemas';
 import { registerSimulate } from './commands/simulate';
@@ -15,6 +16,7 @@ registerRules(program);
 registerAlerts(program);
 registerSimulate(program);
 registerStatus(program);
+registerReplay(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(

@@ -4,3 +4,5 @@ export * from './simulate-traffic';
 export * from './env';
 export * from './commands/alerts';
 export * from './commands/status';
+export * from './commands/replay';
+export * from './replay';

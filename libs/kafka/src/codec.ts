@@ -130,3 +130,22 @@ export class RegistryCodec {
     this.writers.set(id, Type.forSchema(JSON.parse(body.schema) as never));
   }
 }
+
+const jsonTypes = new Map<SchemaName, Type>();
+
+/**
+ * fromJsonEvent checks a plain JSON object (a line of a JSON lines file: the Avro field names, nullable fields
+ * as a value or null) against an Avro schema, filling omitted fields that have defaults; it returns the value,
+ * or the paths of the fields that do not match.
+ */
+export function fromJsonEvent<N extends SchemaName>(name: N, json: Record<string, unknown>): { value: SchemaTypes[N] } | { invalid: string[] } {
+  let type = jsonTypes.get(name);
+  if (!type) jsonTypes.set(name, (type = Type.forSchema(avroSchema(name) as never)));
+  const value: Record<string, unknown> = {};
+  for (const field of (avroSchema(name) as unknown as { fields: Array<{ name: string; default?: unknown }> }).fields) {
+    value[field.name] = json[field.name] === undefined && 'default' in field ? field.default : json[field.name];
+  }
+  const invalid: string[] = [];
+  if (!type.isValid(value, { errorHook: (path) => invalid.push(path.join('.') || '(record)') })) return { invalid };
+  return { value: value as unknown as SchemaTypes[N] };
+}

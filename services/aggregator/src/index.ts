@@ -4,6 +4,7 @@ export * from './windows';
 export * from './validate-cdr';
 export * from './validate-event';
 export * from './window-store';
+export * from './memory-store';
 export * from './pre-aggregate';
 export * from './counters';
 export * from './window-read';

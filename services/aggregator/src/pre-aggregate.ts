@@ -112,6 +112,11 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       }
       seen.add(id);
     }
+    if (event.type === 'payment' || event.type === 'account') {
+      // Billing events are events of the entity too (a transition they cause happens at their time), but never late:
+      // billing may lag the switches by hours.
+      delta.maxEventMs = Math.max(delta.maxEventMs, event.at_ms);
+    }
     if (event.type === 'payment') {
       // Pending and cancelled payments do not move the balance; a completed one is an event of its own id.
       if (event.status === 'completed') {

@@ -1,0 +1,46 @@
+import { validateRuleFiles } from '@callwatch/rules';
+import type { InputEvent } from '@callwatch/aggregator';
+import { Replay } from './replay';
+
+const rules = (text: string) => {
+  const { rules: parsed, errors } = validateRuleFiles([{ path: 'rules.yaml', text }], { knownTemplates: new Set(['attempts', 'cps', 'channels']), appliedBy: 'test', now: 0 });
+  expect(errors).toEqual([]);
+  return parsed;
+};
+const cdr = (customer: string, id: string, startMs: number, endMs: number, callId: string | null = null): InputEvent => ({
+  type: 'cdr', cdr_id: id, switch_id: 'sw', customer_id: customer, carrier_id: null, call_id: callId, start_ms: startMs, answer_ms: null, end_ms: endMs,
+  sip_code: 486, pdd_ms: null, caller: null, callee: '44', destination: null, charge: 0, cost: null, currency: 'USD',
+});
+
+describe('Replay', () => {
+  const t = 1_700_000_000_000; // a whole second
+
+  it('evaluates an idle entity at the exact time a bucket leaves its window', () => {
+    const replay = new Replay(rules('{ id: busy, title: Busy, scope: { all: customers }, area: attempts, operator: ">=", threshold: 3, sample_period: 1m, level: info, notify: [] }'), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    for (let i = 0; i < 3; i++) replay.push(cdr('idle', `i${i}`, t + i * 1_000 - 500, t + i * 1_000));
+    // Only another customer has traffic later: the idle one's first call leaves its 1-minute window at t + 60 s.
+    replay.push(cdr('other', 'o1', t + 90_000, t + 90_500));
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'busy', entity: 'customer:idle', value: 3, at: t + 2_000 },
+      { type: 'reset', rule: 'busy', entity: 'customer:idle', value: 2, at: t + 60_000 },
+    ]);
+  });
+
+  it('counts channels and the cps peak from call starts, as the live aggregator does', () => {
+    const replay = new Replay(rules(`
+- { id: busy-lines, title: Lines, scope: { customer: acme }, area: channels, operator: ">=", threshold: 2, level: info, notify: [] }
+- { id: burst, title: Burst, scope: { customer: acme }, area: cps, operator: ">=", threshold: 3, sample_period: 1m, level: info, notify: [] }
+`), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    const start = (id: string, ms: number): InputEvent => ({ type: 'call_start', call_id: id, customer_id: 'acme', carrier_id: null, start_ms: ms });
+    replay.push(start('a', t + 100));
+    replay.push(start('b', t + 200));
+    replay.push(cdr('acme', 'cdr-a', t + 100, t + 5_000, 'a'));
+    // c has no call-start event: its CDR's start counts, in the same second as a and b.
+    replay.push(cdr('acme', 'cdr-c', t + 300, t + 6_000, 'c'));
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'busy-lines', entity: 'customer:acme', value: 2, at: t + 200 },
+      { type: 'reset', rule: 'busy-lines', entity: 'customer:acme', value: 1, at: t + 5_000 },
+      { type: 'fired', rule: 'burst', entity: 'customer:acme', value: 3, at: t + 6_000 },
+    ]);
+  });
+});

@@ -1,0 +1,240 @@
+import type { Window } from '@callwatch/schemas';
+import { deriveWindow, roundMoney } from './counters';
+import type { EntityDelta, EntityPosition } from './pre-aggregate';
+import type { EntityMetrics, WindowStoreOptions } from './window-store';
+import { BUCKETS_PER_WINDOW, bucketSizeMs } from './windows';
+
+interface PeriodWindow {
+  first: number | undefined;
+  /** buckets holding data, in order */
+  list: number[];
+  buckets: Map<number, Map<string, number>>;
+  /** per bucket: the most calls started in one second of it */
+  peaks: Map<number, number>;
+  tot: Map<string, number>;
+}
+
+interface StoredEntity {
+  clock: number;
+  wclock: number;
+  late: number;
+  offsets: Map<string, number>;
+  ids: Map<string, number>;
+  starts: Map<number, number>;
+  callStarts: boolean;
+  open: Map<string, number>;
+  expired: number;
+  balBase: number;
+  balAt: number;
+  balSum: number;
+  moves: Map<number, number>;
+  periods: Map<number, PeriodWindow>;
+}
+
+const NO_DELTA: Omit<EntityDelta, 'entity'> = {
+  maxOffset: -1, maxEventMs: 0, periods: new Map(), ids: [], starts: new Map(), calls: [], opens: [], moves: new Map(), account: null, events: 0, late: 0, duplicates: 0,
+};
+
+/**
+ * MemoryStore keeps entities' windows, call starts and balances in memory with exactly the semantics of
+ * `lua/applyEntity-7.lua`, step for step, so `callwatch replay` can run the aggregator offline (no Kafka or
+ * Redis) and a test can check that both agree.
+ */
+export class MemoryStore {
+  private readonly entities = new Map<string, StoredEntity>();
+  private readonly periods: Array<[number, number]>;
+  private readonly longestMs: number;
+
+  constructor(private readonly options: WindowStoreOptions) {
+    this.periods = options.periodsMs.map((p) => [p, bucketSizeMs(p)]);
+    this.longestMs = Math.max(...options.periodsMs);
+  }
+
+  /** positions is what an entity's state says before a batch of `source`, as WindowStore.positions reads it from Redis. */
+  positions(source: string, idsByEntity: ReadonlyMap<string, string[]>): Map<string, EntityPosition> {
+    const out = new Map<string, EntityPosition>();
+    for (const [entity, ids] of idsByEntity) {
+      const e = this.entities.get(entity);
+      out.set(entity, {
+        offset: e?.offsets.get(source) ?? -1,
+        clockMs: e?.clock ?? 0,
+        callStarts: e?.callStarts ?? false,
+        seen: new Set(ids.filter((id) => e?.ids.has(id))),
+      });
+    }
+    return out;
+  }
+
+  /** apply applies each entity's delta and returns its metrics, as WindowStore.apply does in Redis. */
+  apply(source: string, deltas: EntityDelta[]): EntityMetrics[] {
+    return deltas.map((d) => this.applyEntity(d.entity, source, d, 0));
+  }
+
+  /** tick slides the windows of entities to `clockMs`, as WindowStore.tick does. */
+  tick(entities: string[], clockMs: number): EntityMetrics[] {
+    return entities.map((entity) => this.applyEntity(entity, '', { entity, ...NO_DELTA }, clockMs));
+  }
+
+  /** entity is the stored state of one entity, for `status`-like reads (undefined when nothing was counted). */
+  has(entity: string): boolean {
+    return this.entities.has(entity);
+  }
+
+  private applyEntity(entity: string, source: string, d: EntityDelta, tickMs: number): EntityMetrics {
+    let e = this.entities.get(entity);
+    if (!e) {
+      e = {
+        clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
+        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), periods: new Map(),
+      };
+      this.entities.set(entity, e);
+    }
+    let wclock = Math.max(e.clock, e.wclock, tickMs);
+    let applied = false;
+    if (source === '' || d.maxOffset > (e.offsets.get(source) ?? -1)) {
+      applied = true;
+      e.clock = Math.max(e.clock, d.maxEventMs);
+      wclock = Math.max(wclock, e.clock);
+      e.wclock = wclock;
+      if (source !== '') e.offsets.set(source, d.maxOffset);
+      e.late += d.late;
+      for (const [p, g] of this.periods) {
+        const w = this.window(e, p);
+        this.slide(w, Math.floor(wclock / g) - BUCKETS_PER_WINDOW + 1);
+        for (const [b, counters] of d.periods.get(p) ?? []) {
+          if (b < (w.first as number)) continue;
+          const bucket = w.buckets.get(b) ?? new Map<string, number>();
+          w.buckets.set(b, bucket);
+          for (const [name, amount] of counters) {
+            bucket.set(name, (bucket.get(name) ?? 0) + amount);
+            w.tot.set(name, (w.tot.get(name) ?? 0) + amount);
+          }
+          mark(w, b);
+        }
+      }
+      for (const [second, n] of d.starts) this.countStart(e, second, n);
+      if (d.opens.length > 0) e.callStarts = true;
+      for (const [callId, startMs] of d.opens) {
+        if (e.ids.has(`call:${callId}`)) continue;
+        e.ids.set(`call:${callId}`, startMs);
+        e.open.set(callId, startMs);
+        this.countStart(e, Math.floor(startMs / 1000), 1);
+      }
+      for (const [callId, second, endMs] of d.calls) {
+        if (e.open.delete(callId) || e.ids.has(`call:${callId}`)) continue;
+        e.ids.set(`call:${callId}`, endMs);
+        this.countStart(e, second, 1);
+      }
+      if (e.callStarts) {
+        for (const [callId, startMs] of e.open) {
+          if (startMs < e.clock - this.options.maxCallMs) {
+            e.open.delete(callId);
+            e.expired++;
+          }
+        }
+      }
+      const oldest = Math.floor((wclock - this.longestMs) / 1000);
+      for (const second of e.starts.keys()) if (second < oldest) e.starts.delete(second);
+      if (d.account && d.account[1] > e.balAt) {
+        e.balAt = d.account[1];
+        e.balBase = d.account[0];
+        const baseSecond = Math.floor(e.balAt / 1000);
+        e.balSum = 0;
+        for (const [second, amount] of e.moves) {
+          if (second <= baseSecond) e.moves.delete(second);
+          else e.balSum += amount;
+        }
+      }
+      const baseSecond = e.balAt >= 0 ? Math.floor(e.balAt / 1000) : -1;
+      for (const [second, amount] of d.moves) {
+        if (second <= baseSecond) continue;
+        e.moves.set(second, (e.moves.get(second) ?? 0) + amount);
+        e.balSum += amount;
+      }
+      for (const [id, ms] of d.ids) e.ids.set(id, ms);
+      const retention = e.clock - this.options.idRetentionMs;
+      for (const [id, ms] of e.ids) if (ms < retention) e.ids.delete(id);
+    }
+    return this.metrics(entity, e, applied, wclock);
+  }
+
+  private window(e: StoredEntity, p: number): PeriodWindow {
+    let w = e.periods.get(p);
+    if (!w) e.periods.set(p, (w = { first: undefined, list: [], buckets: new Map(), peaks: new Map(), tot: new Map() }));
+    return w;
+  }
+
+  private slide(w: PeriodWindow, first: number): void {
+    if (w.first !== undefined && first > w.first) {
+      const kept: number[] = [];
+      let lostPeak = false;
+      for (const b of w.list) {
+        if (b >= first) {
+          kept.push(b);
+          continue;
+        }
+        for (const [name, amount] of w.buckets.get(b) ?? []) w.tot.set(name, (w.tot.get(name) ?? 0) - amount);
+        w.buckets.delete(b);
+        const peak = w.peaks.get(b);
+        if (peak !== undefined) {
+          if (peak >= (w.tot.get('k') ?? 0)) lostPeak = true;
+          w.peaks.delete(b);
+        }
+      }
+      if (kept.length === 0) w.tot = new Map();
+      else if (lostPeak) {
+        w.tot.delete('k');
+        for (const b of kept) {
+          const k = w.peaks.get(b) ?? 0;
+          if (k > (w.tot.get('k') ?? 0)) w.tot.set('k', k);
+        }
+      }
+      w.list = kept;
+    }
+    if (w.first === undefined || first > w.first) w.first = first;
+  }
+
+  private countStart(e: StoredEntity, second: number, n: number): void {
+    const count = (e.starts.get(second) ?? 0) + n;
+    e.starts.set(second, count);
+    for (const [p, g] of this.periods) {
+      const w = this.window(e, p);
+      const b = Math.floor((second * 1000) / g);
+      if (w.first === undefined || b < w.first || b > w.first + BUCKETS_PER_WINDOW - 1) continue;
+      if ((w.peaks.get(b) ?? 0) < count) w.peaks.set(b, count);
+      if ((w.tot.get('k') ?? 0) < count) w.tot.set('k', count);
+      mark(w, b);
+    }
+  }
+
+  private metrics(entity: string, e: StoredEntity, applied: boolean, wclock: number): EntityMetrics {
+    const windows: Window[] = [];
+    let dueMs = 0;
+    for (const [p, g] of this.periods) {
+      const w = this.window(e, p);
+      windows.push(deriveWindow(p, Object.fromEntries(w.tot)));
+      const oldest = w.list[0];
+      if (oldest !== undefined) {
+        const change = (oldest + BUCKETS_PER_WINDOW) * g;
+        if (dueMs === 0 || change < dueMs) dueMs = change;
+      }
+    }
+    return {
+      entity,
+      applied,
+      clockMs: wclock,
+      late: e.late,
+      channels: e.callStarts ? e.open.size : null,
+      balance: e.balAt >= 0 ? roundMoney(e.balBase + e.balSum) : null,
+      dueMs,
+      windows,
+    };
+  }
+}
+
+/** mark records that bucket `b` of a window holds data, keeping the list in order. */
+function mark(w: PeriodWindow, b: number): void {
+  const i = w.list.findIndex((x) => x >= b);
+  if (i === -1) w.list.push(b);
+  else if (w.list[i] !== b) w.list.splice(i, 0, b);
+}

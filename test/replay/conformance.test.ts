@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@callwatch/core';
+import { AGGREGATOR_ENV, startAggregator, type Aggregator, type InputEvent } from '@callwatch/aggregator';
+import { applyRules, replayFile, validateFiles, type ReplayOutput } from '@callwatch/cli';
+import { EVALUATOR_ENV, startEvaluator, type Evaluator } from '@callwatch/evaluator';
+import { connect, type Connection, type TopicNames } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
+import type { AlertEvent } from '@callwatch/schemas';
+import { cdr } from '../support/cdrs';
+import { collect, eventually, testScope, type TestScope } from '../support/harness';
+
+const RULES = `
+- id: asr-drop
+  title: ASR drop
+  scope: { all: customers }
+  area: asr
+  operator: "<="
+  threshold: 40
+  reset_threshold: 60
+  sample_period: 1h
+  min_attempts: 5
+  level: warning
+  notify: [ { email: noc@example.net } ]
+- id: low-balance
+  title: Low balance
+  scope: { customer: c2 }
+  area: balance
+  operator: "<"
+  threshold: 10
+  reset_threshold: 12
+  level: warning
+  notify: [ { email: billing@example.net } ]
+`;
+
+/** events is a day in the life of two customers: c1's calls fail then recover, c2's balance runs low and is topped up. */
+function events(t0: number): InputEvent[] {
+  const out: InputEvent[] = [{ type: 'account', entity: 'customer:c2', name: 'C2', class: null, status: 'active', balance: 12, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t0 }];
+  let t = t0;
+  const call = (customer: string, answered: boolean, id: string, charge = 0, endMs = (t += 5_000)) =>
+    out.push({ type: 'cdr', ...cdr(customer, answered, endMs, { cdr_id: id, carrier_id: null, charge }) });
+  for (let i = 0; i < 5; i++) call('c1', false, `c1-f${i}`);
+  call('c1', false, 'c1-f0'); // the same CDR again: counted once
+  for (let i = 0; i < 3; i++) call('c2', true, `c2-${i}`, 1);
+  call('c1', true, 'c1-late', 0, t0 - 10 * 60_000); // 10 min behind: late, left out
+  for (let i = 0; i < 8; i++) call('c1', true, `c1-a${i}`);
+  out.push({ type: 'payment', payment_id: 'top-up', customer_id: 'c2', amount: 5, status: 'completed', source: 'portal', at_ms: (t += 5_000) });
+  return out;
+}
+
+describe('callwatch replay agrees with the live services', () => {
+  let scope: TestScope;
+  let aggregator: Aggregator | undefined;
+  let evaluator: Evaluator | undefined;
+  let switches: Connection;
+
+  beforeAll(async () => {
+    scope = await testScope('replay', { TOPIC_PARTITIONS: '1', AGGREGATOR_PERIODS: '1h' });
+    switches = await connect(loadConfig(AGGREGATOR_ENV, scope.env), `${scope.id}-switch`, ['cdr', 'payment', 'account']);
+    await scope.codec.register('alert', scope.topics.alert);
+  });
+
+  afterAll(async () => {
+    await switches?.close();
+    await aggregator?.stop();
+    await evaluator?.stop();
+  });
+
+  it('turns the same events into the same transitions, offline and on Kafka and Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callwatch-replay-'));
+    writeFileSync(join(dir, 'rules.yaml'), RULES);
+    const input = events(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
+    writeFileSync(join(dir, 'events.jsonl'), input.map((e) => JSON.stringify(e)).join('\n'));
+
+    const offline = await replayFile(await validateFiles([dir], 'test'), join(dir, 'events.jsonl'), { periodsMs: [3_600_000], latenessMs: 5 * 60_000, maxCallMs: 4 * 3_600_000 });
+    expect(offline.skipped).toEqual([]);
+    expect(offline.outputs.map((o) => [o.type, o.rule, o.entity])).toEqual([
+      ['fired', 'asr-drop', 'customer:c1'],
+      ['fired', 'low-balance', 'customer:c2'],
+      ['reset', 'asr-drop', 'customer:c1'],
+      ['reset', 'low-balance', 'customer:c2'],
+    ]);
+
+    await applyRules([join(dir, 'rules.yaml')], { env: scope.env, appliedBy: 'test', print: () => {} });
+    aggregator = await startAggregator(loadConfig(AGGREGATOR_ENV, scope.env));
+    evaluator = await startEvaluator(loadConfig(EVALUATOR_ENV, scope.env));
+    // One event at a time, each applied before the next is sent, as the replay evaluates after every event.
+    const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    const keys = new RedisKeys(scope.env.REDIS_KEY_PREFIX);
+    const sent = new Map<string, number>();
+    try {
+      for (const event of input) {
+        const role: keyof TopicNames = event.type === 'cdr' ? 'cdr' : event.type === 'payment' ? 'payment' : 'account';
+        const entity = event.type === 'account' ? event.entity : `customer:${event.customer_id}`;
+        const { type: _type, ...value } = event;
+        await switches.publisher.publish(switches.topics[role], event.type as never, [{ key: entity, value: value as never }]);
+        const offset = sent.get(role) ?? 0;
+        sent.set(role, offset + 1);
+        await eventually(async () => expect(Number(await redis.hget(keys.entityMeta(entity), `off:${switches.topics[role]}/0`))).toBe(offset), { timeoutMs: 30_000, intervalMs: 50 });
+      }
+    } finally {
+      redis.disconnect();
+    }
+    const alerts = await collect(scope, scope.topics.alert, 'alert', (m) => m.length >= offline.outputs.length);
+    const live: ReplayOutput[] = alerts.map(({ value: a }: { value: AlertEvent }) => ({ type: a.type, rule: a.rule_id, entity: a.entity, value: a.value, at: a.at_ms }));
+    expect(live.sort((a, b) => a.at - b.at)).toEqual(offline.outputs);
+  });
+});

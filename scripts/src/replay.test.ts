@@ -26,6 +26,17 @@ describe('Replay', () => {
     ]);
   });
 
+  it('finds the cps peak again among the seconds left when the second that held it leaves the window', () => {
+    const replay = new Replay(rules('{ id: burst, title: Burst, scope: { customer: acme }, area: cps, operator: ">=", threshold: 3, sample_period: 1m, level: info, notify: [] }'), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    for (const [i, startMs] of [t, t + 200, t + 400, t + 30_000, t + 30_500].entries()) replay.push(cdr('acme', `b${i}`, startMs, startMs + 1_000));
+    replay.push(cdr('other', 'o1', t + 70_000, t + 70_500));
+    // Three starts in second t, two in second t + 30 s: the peak falls to 2 when second t leaves, at t + 60 s.
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'burst', entity: 'customer:acme', value: 3, at: t + 1_400 },
+      { type: 'reset', rule: 'burst', entity: 'customer:acme', value: 2, at: t + 60_000 },
+    ]);
+  });
+
   it('counts channels and the cps peak from call starts, as the live aggregator does', () => {
     const replay = new Replay(rules(`
 - { id: busy-lines, title: Lines, scope: { customer: acme }, area: channels, operator: ">=", threshold: 2, level: info, notify: [] }

@@ -32,11 +32,11 @@ describe('batch consumer on real Kafka', () => {
         for (const m of batch.messages) handled.push(m.value.cdr_id);
       },
     });
-    await eventually(() => expect(handled).toEqual(values.map((v) => v.cdr_id)), { timeoutMs: 60_000, intervalMs: 200 });
+    await eventually(async () => expect(handled).toEqual(values.map((v) => v.cdr_id)), { timeoutMs: 60_000, intervalMs: 200 });
     expect(calls).toBeGreaterThan(2);
     // And it is still running: a later message is handled too.
     const later = cdr('acme', true);
     await connection.publisher.publish(connection.topics.cdr, 'cdr', [{ key: 'customer:acme', value: later }]);
-    await eventually(() => expect(handled).toContain(later.cdr_id), { timeoutMs: 30_000, intervalMs: 200 });
+    await eventually(async () => expect(handled).toContain(later.cdr_id), { timeoutMs: 30_000, intervalMs: 200 });
   });
 });

@@ -6,9 +6,9 @@
                         off:<source>, starts (1 once call-start events arrive), expired,
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: services/aggregator/src/counters.ts)
-                        "<periodMs>:<bucket>:k" the most calls started in one second of the bucket
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
-                        _b (its buckets holding data, in order) and k (peak starts in one second)
+                        _b (its buckets holding data, in order), k and _ks (the most calls started in one
+                        second of the window, and that second)
   KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
   KEYS[4] cps hash      call starts per second ("<epoch second>" -> count)
   KEYS[5] cps zset      the seconds of KEYS[4], to forget those older than the longest window
@@ -64,9 +64,7 @@ local function countStart(sec, n)
   for _, t in ipairs(totals) do
     local b = math.floor(sec * 1000 / t[2])
     if b >= t[3]._first and b <= t[3]._first + 59 then
-      local field = t[1] .. ':' .. b .. ':k'
-      if tonumber(redis.call('HGET', KEYS[2], field) or '0') < count then redis.call('HSET', KEYS[2], field, count) end
-      if (t[3].k or 0) < count then t[3].k = count end
+      if count > (t[3].k or 0) or (count == t[3].k and sec > t[3]._ks) then t[3].k, t[3]._ks = count, sec end
       markBucket(t[3], b)
     end
   end
@@ -82,7 +80,7 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
 
   for _, period in ipairs(d.p) do
     local p, g = period[1], period[2]
-    local tot = slideWindow(p, load(p .. ':tot'), math.floor(wclock / g) - 59)
+    local tot = slideWindow(p, g, load(p .. ':tot'), math.floor(wclock / g) - 59)
     for _, bucket in ipairs(period[3] or {}) do
       local b = bucket[1]
       -- A bucket older than the window (allowed lateness can exceed a short period) never re-enters it.

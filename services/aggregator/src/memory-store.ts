@@ -9,9 +9,9 @@ interface PeriodWindow {
   /** buckets holding data, in order */
   list: number[];
   buckets: Map<number, Map<string, number>>;
-  /** per bucket: the most calls started in one second of it */
-  peaks: Map<number, number>;
   tot: Map<string, number>;
+  /** the second that holds the window's peak of calls started (`k` in tot) */
+  peakSecond: number | undefined;
 }
 
 interface StoredEntity {
@@ -100,7 +100,7 @@ export class MemoryStore {
       e.late += d.late;
       for (const [p, g] of this.periods) {
         const w = this.window(e, p);
-        this.slide(w, Math.floor(wclock / g) - BUCKETS_PER_WINDOW + 1);
+        this.slide(e, w, g, Math.floor(wclock / g) - BUCKETS_PER_WINDOW + 1);
         for (const [b, counters] of d.periods.get(p) ?? []) {
           if (b < (w.first as number)) continue;
           const bucket = w.buckets.get(b) ?? new Map<string, number>();
@@ -160,14 +160,13 @@ export class MemoryStore {
 
   private window(e: StoredEntity, p: number): PeriodWindow {
     let w = e.periods.get(p);
-    if (!w) e.periods.set(p, (w = { first: undefined, list: [], buckets: new Map(), peaks: new Map(), tot: new Map() }));
+    if (!w) e.periods.set(p, (w = { first: undefined, list: [], buckets: new Map(), tot: new Map(), peakSecond: undefined }));
     return w;
   }
 
-  private slide(w: PeriodWindow, first: number): void {
+  private slide(e: StoredEntity, w: PeriodWindow, g: number, first: number): void {
     if (w.first !== undefined && first > w.first) {
       const kept: number[] = [];
-      let lostPeak = false;
       for (const b of w.list) {
         if (b >= first) {
           kept.push(b);
@@ -175,23 +174,29 @@ export class MemoryStore {
         }
         for (const [name, amount] of w.buckets.get(b) ?? []) w.tot.set(name, (w.tot.get(name) ?? 0) - amount);
         w.buckets.delete(b);
-        const peak = w.peaks.get(b);
-        if (peak !== undefined) {
-          if (peak >= (w.tot.get('k') ?? 0)) lostPeak = true;
-          w.peaks.delete(b);
-        }
       }
       if (kept.length === 0) w.tot = new Map();
-      else if (lostPeak) {
+      w.list = kept;
+      w.first = first;
+      if (w.peakSecond !== undefined && w.peakSecond * 1000 < first * g) {
+        // The second that held the peak left the window: find the peak again among the seconds left.
         w.tot.delete('k');
-        for (const b of kept) {
-          const k = w.peaks.get(b) ?? 0;
-          if (k > (w.tot.get('k') ?? 0)) w.tot.set('k', k);
+        w.peakSecond = undefined;
+        for (const [second, count] of e.starts) {
+          if (second * 1000 < first * g || second * 1000 >= (first + BUCKETS_PER_WINDOW) * g) continue;
+          this.raisePeak(w, second, count);
         }
       }
-      w.list = kept;
     }
     if (w.first === undefined || first > w.first) w.first = first;
+  }
+
+  private raisePeak(w: PeriodWindow, second: number, count: number): void {
+    const peak = w.tot.get('k');
+    if (peak === undefined || count > peak || (count === peak && second > (w.peakSecond as number))) {
+      w.tot.set('k', count);
+      w.peakSecond = second;
+    }
   }
 
   private countStart(e: StoredEntity, second: number, n: number): void {
@@ -201,8 +206,7 @@ export class MemoryStore {
       const w = this.window(e, p);
       const b = Math.floor((second * 1000) / g);
       if (w.first === undefined || b < w.first || b > w.first + BUCKETS_PER_WINDOW - 1) continue;
-      if ((w.peaks.get(b) ?? 0) < count) w.peaks.set(b, count);
-      if ((w.tot.get('k') ?? 0) < count) w.tot.set('k', count);
+      this.raisePeak(w, second, count);
       mark(w, b);
     }
   }

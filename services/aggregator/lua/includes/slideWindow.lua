@@ -12,23 +12,30 @@ local function markBucket(tot, b)
   table.insert(list, 1, b)
 end
 
+-- The window's peak of calls started in one second (`k`, at second `_ks`): a maximum, not a sum. When the second
+-- that held it leaves the window, it is found again among the seconds left (KEYS[4], starts per second).
+local function rescanPeak(tot, g)
+  local from, to = tot._first * g, (tot._first + 60) * g
+  tot.k, tot._ks = nil, nil
+  local all = redis.call('HGETALL', KEYS[4])
+  for i = 1, #all, 2 do
+    local sec, count = tonumber(all[i]), tonumber(all[i + 1])
+    if sec * 1000 >= from and sec * 1000 < to and (count > (tot.k or 0) or (count == tot.k and sec > tot._ks)) then
+      tot.k, tot._ks = count, sec
+    end
+  end
+end
+
 -- Moves one period's window so that it starts at bucket `first`: buckets that leave it are subtracted from the
--- running total and deleted. A bucket's peak of starts per second (`<p>:<b>:k`, a plain integer: it changes with
--- every start) is a maximum, not a sum: when the bucket that held the window's peak `k` leaves, the peak is found
--- again among the buckets left.
-local function slideWindow(p, tot, first)
+-- running total and deleted.
+local function slideWindow(p, g, tot, first)
   if tot._first and first > tot._first then
-    local kept, lostPeak = {}, false
+    local kept = {}
     for _, b in ipairs(tot._b or {}) do
       if b < first then
         local field = p .. ':' .. b
         for name, amount in pairs(load(field)) do tot[name] = (tot[name] or 0) - amount end
         drop(field)
-        local peak = redis.call('HGET', KEYS[2], field .. ':k')
-        if peak then
-          if tonumber(peak) >= (tot.k or 0) then lostPeak = true end
-          redis.call('HDEL', KEYS[2], field .. ':k')
-        end
       else
         kept[#kept + 1] = b
       end
@@ -36,15 +43,11 @@ local function slideWindow(p, tot, first)
     if #kept == 0 then
       -- Nothing is left in the window: start from exact zeros rather than float remainders.
       tot = {}
-    elseif lostPeak then
-      tot.k = nil
-      for _, b in ipairs(kept) do
-        local k = tonumber(redis.call('HGET', KEYS[2], p .. ':' .. b .. ':k') or '0')
-        if k > (tot.k or 0) then tot.k = k end
-      end
     end
     tot._b = kept
+    tot._first = first
+    if tot._ks and tot._ks * 1000 < first * g then rescanPeak(tot, g) end
   end
-  if not tot._first or first > tot._first then tot._first = first end
+  if not tot._first then tot._first = first end
   return tot
 end

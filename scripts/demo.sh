@@ -43,7 +43,7 @@ say "applying the example rules (rules/examples)"
 cli rules apply rules/examples --as demo
 
 port=9464
-for service in aggregator evaluator notifier; do
+for service in aggregator evaluator notifier enforcer; do
   METRICS_PORT=$port node "services/$service/dist/main.js" >"$run_dir/logs/$service.log" 2>&1 &
   pids+=($!)
   echo "$service: pid $!, metrics on http://127.0.0.1:$port/metrics, log $run_dir/logs/$service.log"

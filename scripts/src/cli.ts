@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CallwatchError } from '@callwatch/core';
 import { registerAlerts } from './commands/alerts';
+import { registerPenalties } from './commands/penalties';
 import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
 import { registerSchemasCommand } from './commands/schemas';
@@ -17,6 +18,7 @@ registerAlerts(program);
 registerSimulate(program);
 registerStatus(program);
 registerReplay(program);
+registerPenalties(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(

@@ -6,3 +6,4 @@ export * from './commands/alerts';
 export * from './commands/status';
 export * from './commands/replay';
 export * from './replay';
+export * from './commands/penalties';

@@ -27,6 +27,7 @@ export async function testScope(name: string, overrides: NodeJS.ProcessEnv = {})
     AGGREGATOR_GROUP_ID: `${id}-aggregator`,
     EVALUATOR_GROUP_ID: `${id}-evaluator`,
     NOTIFIER_GROUP_ID: `${id}-notifier`,
+    ENFORCER_GROUP_ID: `${id}-enforcer`,
     ...overrides,
   };
   const common = loadConfig(COMMON_ENV, env);

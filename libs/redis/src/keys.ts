@@ -51,6 +51,16 @@ export class RedisKeys {
     return `${this.prefix}aggregator:epoch`;
   }
 
+  /** penalty holds an entity's active penalty (until, rule, reason, since) and the last alert offset the enforcer applied. */
+  penalty(entity: string): string {
+    return `${this.prefix}{${entity}}:penalty`;
+  }
+
+  /** penaltyIndex lists entities with an active penalty, scored by when it ends. */
+  penaltyIndex(): string {
+    return `${this.prefix}penalties`;
+  }
+
   /** alertState holds the state of one rule for one entity (ok / pending / firing, since, last notified). */
   alertState(entity: string, ruleId: string): string {
     return `${this.prefix}{${entity}}:alert:${ruleId}`;

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './decide-penalty';
+export * from './penalty-store';
+export * from './service';

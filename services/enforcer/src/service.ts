@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
+import { loadConfig, type ConfigOf } from '@callwatch/core';
+import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
+import type { Action } from '@callwatch/schemas';
+import { ENFORCER_ENV } from './config';
+import { decidePenalty, enableAction, type Penalty } from './decide-penalty';
+import { PenaltyStore } from './penalty-store';
+
+/** EnforcerConfig is the parsed ENFORCER_ENV. */
+export type EnforcerConfig = ConfigOf<typeof ENFORCER_ENV>;
+
+/** Enforcer is a running enforcer: fired alerts with a penalty in, `disable` and `enable` actions out. */
+export interface Enforcer {
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+/** startEnforcer wires the enforcer from its configuration (the environment by default). */
+export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER_ENV)): Promise<Enforcer> {
+  const runtime = await startRuntime('enforcer', config, ['alert', 'action', 'rule']);
+  const { log, topics, publisher, health } = runtime;
+  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-enforcer' });
+  const store = new PenaltyStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
+  const owner = `enforcer-${randomUUID().slice(0, 8)}`;
+  const actions = new Counter({ name: 'callwatch_enforcer_actions_total', help: 'penalty actions published', labelNames: ['type'], registers: [health.registry] });
+  health.addCheck('redis', () => redis.status === 'ready');
+  const publish = async (list: Action[]) => {
+    await publisher.publish(topics.action, 'action', list.map((a) => ({ key: a.entity, value: a })));
+    for (const a of list) {
+      actions.inc({ type: a.type });
+      log.info({ entity: a.entity, type: a.type, until: a.until_ms, rule: a.rule_id }, `${a.type} ${a.entity}`);
+    }
+  };
+
+  // A rule's penalty is read from the rule topic: the alert event does not carry it.
+  const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.ENFORCER_GROUP_ID}-rules` });
+  await rules.start();
+
+  const consumer: BatchConsumer = await startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher,
+    log,
+    groupId: config.ENFORCER_GROUP_ID,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    topic: topics.alert,
+    schema: 'alert',
+    deadLetter: false,
+    handle: async (batch) => {
+      const source = `${batch.topic}/${batch.partition}`;
+      const entities = [...new Set(batch.messages.map((m) => m.value.entity))];
+      const current = await store.current(entities);
+      const changes = new Map<string, { offset: number; penalty: Penalty | null; sinceMs: number }>();
+      const disables: Action[] = [];
+      for (const { offset, value: alert } of batch.messages) {
+        const decision = decidePenalty(current.get(alert.entity) ?? null, alert, rules.get(alert.rule_id));
+        const change = changes.get(alert.entity) ?? { offset: Number(offset), penalty: null, sinceMs: alert.at_ms };
+        change.offset = Number(offset);
+        if (decision) {
+          current.set(alert.entity, decision.penalty);
+          change.penalty = decision.penalty;
+          disables.push(decision.action);
+        }
+        changes.set(alert.entity, change);
+      }
+      // Publish before saving: a crash in between re-publishes the same action ids; the other order could lose one.
+      await publish(disables);
+      for (const [entity, { offset, penalty, sinceMs }] of changes) await store.apply(entity, source, offset, penalty, sinceMs);
+    },
+  });
+
+  // Ends penalties by the wall clock: a penalty of 1 h disables for an hour. Whatever ended while no enforcer ran is
+  // enabled at the first tick.
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    void (async () => {
+      const now = Date.now();
+      for (const entity of await store.due(now)) {
+        const penalty = await store.claim(entity, owner, now);
+        if (!penalty) continue;
+        await publish([enableAction(entity, penalty, penalty.until_ms)]);
+        await store.end(entity, owner, penalty);
+      }
+    })()
+      .catch((err: unknown) => log.error({ err }, 'ending penalties failed; retrying at the next tick'))
+      .finally(() => (ticking = false));
+  }, config.ENFORCER_TICK_MS);
+  timer.unref();
+  log.info({ topic: topics.alert }, 'enforcer running');
+
+  return {
+    runtime,
+    stop: async () => {
+      clearInterval(timer);
+      await consumer.stop();
+      await rules.stop();
+      await runtime.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -37,6 +37,18 @@ describe('Replay', () => {
     ]);
   });
 
+  it('emits the enforcer\'s disable with the fire time plus the penalty, and enable when the clock passes its end', () => {
+    const replay = new Replay(rules('{ id: busy, title: Busy, scope: { all: customers }, area: attempts, operator: ">=", threshold: 2, sample_period: 5m, penalty: 1m, level: info, notify: [] }'), { periodsMs: [300_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    replay.push(cdr('acme', 'a1', t - 500, t));
+    replay.push(cdr('acme', 'a2', t + 500, t + 1_000));
+    replay.push(cdr('other', 'o1', t + 90_000, t + 90_500));
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'busy', entity: 'customer:acme', value: 2, at: t + 1_000 },
+      { type: 'disable', rule: 'busy', entity: 'customer:acme', at: t + 1_000, until: t + 61_000 },
+      { type: 'enable', rule: 'busy', entity: 'customer:acme', at: t + 61_000, until: t + 61_000 },
+    ]);
+  });
+
   it('counts channels and the cps peak from call starts, as the live aggregator does', () => {
     const replay = new Replay(rules(`
 - { id: busy-lines, title: Lines, scope: { customer: acme }, area: channels, operator: ">=", threshold: 2, level: info, notify: [] }

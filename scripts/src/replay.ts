@@ -1,4 +1,5 @@
 import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
+import { decidePenalty, type Penalty } from '@callwatch/enforcer';
 import { evaluateSnapshot } from '@callwatch/evaluator';
 import type { AlertState } from '@callwatch/rules';
 import type { MetricSnapshot, Rule } from '@callwatch/schemas';
@@ -10,14 +11,10 @@ export interface ReplayOptions {
   maxCallMs: number;
 }
 
-/** ReplayOutput is one line of `callwatch replay`'s output: an alert transition at its event time. */
-export interface ReplayOutput {
-  type: 'fired' | 'repeated' | 'reset';
-  rule: string;
-  entity: string;
-  value: number | null;
-  at: number;
-}
+/** ReplayOutput is one line of `callwatch replay`'s output: an alert transition, or a penalty action, at its event time. */
+export type ReplayOutput =
+  | { type: 'fired' | 'repeated' | 'reset'; rule: string; entity: string; value: number | null; at: number }
+  | { type: 'disable' | 'enable'; rule: string; entity: string; at: number; until: number };
 
 const SIDES: Record<InputEvent['type'], Side[]> = { cdr: ['customer', 'carrier'], call_start: ['customer', 'carrier'], payment: ['billing'], account: ['billing'] };
 
@@ -32,6 +29,7 @@ export class Replay {
   private readonly states = new Map<string, AlertState>();
   private readonly accounts = new Map<string, { class: string | null }>();
   private readonly due = new Map<string, number>();
+  private readonly penalties = new Map<string, Penalty>();
   private readonly out: ReplayOutput[] = [];
   private clockMs = 0;
   private seq = 0;
@@ -62,16 +60,26 @@ export class Replay {
     }
   }
 
-  /** finish returns every transition, in time order. */
+  /** finish returns every transition and penalty action, in time order (penalties still running have no `enable`). */
   finish(): ReplayOutput[] {
     return [...this.out].sort((a, b) => a.at - b.at);
   }
 
-  /** advance slides, in time order, every window that changes before `toMs`, evaluating each entity at that time. */
+  /**
+   * advance moves the clock to `toMs`: in time order, every window that changes before it is slid (and its entity
+   * evaluated at that time), and every penalty that ends before it is lifted.
+   */
   private advance(toMs: number): void {
     for (;;) {
       let next: [string, number] | null = null;
       for (const [entity, dueMs] of this.due) if (dueMs < toMs && (next === null || dueMs < next[1])) next = [entity, dueMs];
+      let ending: [string, Penalty] | null = null;
+      for (const [entity, penalty] of this.penalties) if (penalty.until_ms <= toMs && (ending === null || penalty.until_ms < ending[1].until_ms)) ending = [entity, penalty];
+      if (ending !== null && (next === null || ending[1].until_ms <= next[1])) {
+        this.penalties.delete(ending[0]);
+        this.out.push({ type: 'enable', rule: ending[1].rule_id, entity: ending[0], at: ending[1].until_ms, until: ending[1].until_ms });
+        continue;
+      }
       if (next === null) return;
       this.evaluate(this.store.tick([next[0]], next[1]));
     }
@@ -84,7 +92,14 @@ export class Replay {
       const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late };
       for (const { rule, state, event } of evaluateSnapshot(this.rules, snapshot, (id) => this.states.get(`${id}|${m.entity}`), this.accounts.get(m.entity))) {
         this.states.set(`${rule.id}|${m.entity}`, state);
-        if (event) this.out.push({ type: event.type, rule: event.rule_id, entity: event.entity, value: event.value, at: event.at_ms });
+        if (!event) continue;
+        this.out.push({ type: event.type, rule: event.rule_id, entity: event.entity, value: event.value, at: event.at_ms });
+        // The enforcer's decision, on the same clock: a disable until the fire time plus the penalty, extended by a second firing.
+        const penalty = decidePenalty(this.penalties.get(event.entity) ?? null, event, rule);
+        if (penalty) {
+          this.penalties.set(event.entity, penalty.penalty);
+          this.out.push({ type: 'disable', rule: rule.id, entity: event.entity, at: event.at_ms, until: penalty.penalty.until_ms });
+        }
       }
     }
   }

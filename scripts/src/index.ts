@@ -7,3 +7,4 @@ export * from './commands/status';
 export * from './commands/replay';
 export * from './replay';
 export * from './commands/penalties';
+export * from './commands/rules-manage';

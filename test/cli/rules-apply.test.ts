@@ -26,7 +26,7 @@ describe('callwatch rules apply', () => {
     const lines: string[] = [];
     const plan = await applyRules([dir], { ...quiet, appliedBy: 'bob', print: (l: string) => lines.push(l) });
     expect(plan.update.map((r) => r.id)).toEqual(['low-asr']);
-    expect(lines).toEqual(['~ low-asr  (changed)', 'applied 1 change(s), 0 unchanged']);
+    expect(lines).toEqual(['~ low-asr  (changed)', '    threshold: 30 → 25', 'applied 1 change(s), 0 unchanged']);
 
     // The topic holds exactly two versions, each recording who applied it.
     const published = await collect(scope, scope.topics.rule, 'rule', (m) => m.length >= 2);

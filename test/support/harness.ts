@@ -69,7 +69,8 @@ export async function collect<N extends SchemaName>(
       for (const m of batch.messages) {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
-        const value = (schema === 'raw' ? m.value : scope.codec.decode(schema, m.value)) as V;
+        // A null value is a tombstone on a compacted topic: collected as null, never decoded.
+        const value = (schema === 'raw' || m.value === null ? m.value : scope.codec.decode(schema, m.value)) as V;
         seen.push({ key: m.key?.toString() ?? null, value, headers });
       }
       if (done(seen as never)) resolveDone();

@@ -5,7 +5,7 @@ export type { RuleFile, RuleFileNotify, RuleFileScope } from './rule-file-format
 export { formatRuleError, validateRuleFiles } from './rule-file';
 export type { RuleFileError, RuleFileText, ValidateRuleOptions } from './rule-file';
 export { loadRuleFiles } from './rule-load';
-export { ruleEquals, ruleToFile } from './rule-text';
+export { ruleChanges, ruleEquals, ruleToFile } from './rule-text';
 export { ruleApplies } from './scope';
 export { metricValue } from './metric-value';
 export type { Observation } from './metric-value';

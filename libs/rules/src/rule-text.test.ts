@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { Rule } from '@callwatch/schemas';
 import { validateRuleFiles } from './rule-file';
-import { ruleEquals, ruleToFile } from './rule-text';
+import { ruleChanges, ruleEquals, ruleToFile } from './rule-text';
 import { makeRule } from './rule.test-helper';
 
 const opts = { knownTemplates: new Set(['low-asr']), appliedBy: 'bob', now: 42 };
@@ -58,5 +58,16 @@ describe('ruleEquals', () => {
   ])('%s', (_name, overrides, equal) => {
     const a = makeRule({ codes: [486, 503], extra_json: '{"schedule":"0 8 * * *","timezone":"UTC"}' });
     expect(ruleEquals(a, { ...a, ...overrides })).toBe(equal);
+  });
+});
+
+describe('ruleChanges', () => {
+  it('lists each changed field in rule-file terms, and nothing for equal rules', () => {
+    const from = makeRule();
+    expect(ruleChanges(from, makeRule({ applied_by: 'someone else' }))).toEqual([]);
+    expect(ruleChanges(from, makeRule({ threshold: 25, penalty_ms: 600_000, scope: { kind: 'all_customers', value: null } }))).toEqual([
+      'scope: {"customer":"acme"} → {"all":"customers"}', 'threshold: 30 → 25', 'penalty: (none) → 10m',
+    ]);
+    expect(ruleChanges(makeRule({ enabled: false }), from)).toEqual(['enabled: false → true']);
   });
 });

@@ -34,6 +34,25 @@ export function ruleEquals(a: Rule, b: Rule): boolean {
   return deepEqual(strip(a), strip(b));
 }
 
+// The values ruleToFile leaves out because they are the default, shown by ruleChanges instead of "(none)".
+const FILE_DEFAULTS: Record<string, unknown> = { enabled: true, min_attempts: 1, for: '0s', repeat: '0s' };
+
+/**
+ * ruleChanges lists, field by field in rule-file terms, how `to` differs from `from`
+ * (`threshold: 30 → 25`, `penalty: (none) → 10m`), for the plan that `rules diff` and `apply` print.
+ */
+export function ruleChanges(from: Rule, to: Rule): string[] {
+  const a: Record<string, unknown> = { ...ruleToFile(from) };
+  const b: Record<string, unknown> = { ...ruleToFile(to) };
+  const show = (field: string, v: unknown): string => {
+    const shown = v ?? FILE_DEFAULTS[field];
+    return shown === undefined ? '(none)' : typeof shown === 'string' ? shown : JSON.stringify(shown);
+  };
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((field) => !deepEqual(a[field], b[field]))
+    .map((field) => `${field}: ${show(field, a[field])} → ${show(field, b[field])}`);
+}
+
 function scopeToFile(scope: RuleScope): RuleFileScope {
   switch (scope.kind) {
     case 'all_customers': return { all: 'customers' };

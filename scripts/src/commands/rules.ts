@@ -1,12 +1,12 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { CallwatchError, createLogger } from '@callwatch/core';
-import { CompactedTable, connect, type Connection } from '@callwatch/kafka';
+import { CallwatchError } from '@callwatch/core';
 import { STOCK_TEMPLATES } from '@callwatch/notifier';
-import { formatRuleError, loadRuleFiles, ruleEquals, ruleToFile, validateRuleFiles } from '@callwatch/rules';
+import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFiles } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
-import { cliConfig } from '../env';
+import { registerRuleChanges } from './rules-manage';
+import { withRuleTable } from './rule-table';
 
 /** STOCK_TEMPLATE_IDS are the templates every installation has, as the notifier defines them. */
 export const STOCK_TEMPLATE_IDS: readonly string[] = Object.keys(STOCK_TEMPLATES);
@@ -40,18 +40,6 @@ export async function validateFiles(paths: string[], appliedBy: string, now = Da
   return rules;
 }
 
-async function withRuleTable<T>(env: NodeJS.ProcessEnv, fn: (table: CompactedTable<'rule'>, connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(cliConfig(env), 'callwatch-cli', ['rule']);
-  const table = new CompactedTable({ ...connection, log: createLogger('cli', 'warn'), topic: connection.topics.rule, schema: 'rule', groupPrefix: 'callwatch-cli' });
-  try {
-    await table.start();
-    return await fn(table, connection);
-  } finally {
-    await table.stop();
-    await connection.close();
-  }
-}
-
 /** ApplyOptions are the flags of `rules apply`, plus where to connect and where to print. */
 export interface ApplyOptions {
   appliedBy?: string;
@@ -66,15 +54,46 @@ export async function applyRules(paths: string[], options: ApplyOptions = {}): P
   const rules = await validateFiles(paths, appliedBy);
   return withRuleTable(env, async (table, connection) => {
     const plan = planRules(rules, (id) => table.get(id));
-    for (const rule of plan.create) print(`+ ${rule.id}  (new)`);
-    for (const rule of plan.update) print(`~ ${rule.id}  (changed)`);
-    for (const rule of plan.unchanged) print(`= ${rule.id}  (unchanged)`);
+    printPlan(plan, (id) => table.get(id), print);
     const changes = [...plan.create, ...plan.update];
     if (!dryRun && changes.length > 0) {
       await connection.publisher.publish(connection.topics.rule, 'rule', changes.map((rule) => ({ key: rule.id, value: rule })));
     }
     print(`${dryRun ? 'would apply' : 'applied'} ${changes.length} change(s), ${plan.unchanged.length} unchanged`);
     return plan;
+  });
+}
+
+/** printPlan prints a plan: `+` new rules, `~` changed ones with each changed field, `=` unchanged ones. */
+function printPlan(plan: RulePlan, current: (id: string) => Rule | undefined, print: (line: string) => void): void {
+  for (const rule of plan.create) print(`+ ${rule.id}  (new)`);
+  for (const rule of plan.update) {
+    print(`~ ${rule.id}  (changed)`);
+    for (const change of ruleChanges(current(rule.id) as Rule, rule)) print(`    ${change}`);
+  }
+  for (const rule of plan.unchanged) print(`= ${rule.id}  (unchanged)`);
+}
+
+/** RuleDiff is a plan plus the ids of rules on the topic that the files do not mention. */
+export interface RuleDiff extends RulePlan {
+  onlyOnTopic: string[];
+}
+
+/**
+ * diffRules validates the files and prints how the rule topic differs from them, publishing nothing: the plan
+ * of `apply`, and the live rules no file mentions (apply leaves them alone; `rules delete` removes them).
+ */
+export async function diffRules(paths: string[], options: Omit<ApplyOptions, 'dryRun' | 'appliedBy'> = {}): Promise<RuleDiff> {
+  const { env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`) } = options;
+  const rules = await validateFiles(paths, userInfo().username);
+  return withRuleTable(env, async (table) => {
+    const plan = planRules(rules, (id) => table.get(id));
+    printPlan(plan, (id) => table.get(id), print);
+    const named = new Set(rules.map((r) => r.id));
+    const onlyOnTopic = [...table.values()].map((r) => r.id).filter((id) => !named.has(id)).sort();
+    for (const id of onlyOnTopic) print(`? ${id}  (on the topic, in no file)`);
+    print(`${plan.create.length} new, ${plan.update.length} changed, ${plan.unchanged.length} unchanged, ${onlyOnTopic.length} only on the topic`);
+    return { ...plan, onlyOnTopic };
   });
 }
 
@@ -90,6 +109,15 @@ export function registerRules(program: Command): void {
       process.stdout.write(`${valid.length} rule(s) valid\n`);
     });
   rules
+    .command('diff')
+    .description('show how the live rules differ from rule files, field by field, without publishing anything')
+    .argument('<files...>', 'rule files or folders')
+    .option('--exit-code', 'exit with status 1 when anything differs (for CI checks of a rules repository)')
+    .action(async (paths: string[], flags: { exitCode?: boolean }) => {
+      const diff = await diffRules(paths);
+      if (flags.exitCode && diff.create.length + diff.update.length + diff.onlyOnTopic.length > 0) process.exitCode = 1;
+    });
+  rules
     .command('apply')
     .description('validate rule files, show what changes, and publish the changes to the rule topic')
     .argument('<files...>', 'rule files or folders')
@@ -98,6 +126,7 @@ export function registerRules(program: Command): void {
     .action(async (paths: string[], flags: { dryRun?: boolean; as: string }) => {
       await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false });
     });
+  registerRuleChanges(rules);
   rules
     .command('list')
     .description('list the rules currently on the rule topic')

@@ -22,7 +22,7 @@ registerPenalties(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0), // a command may set exitCode (rules diff --exit-code)
   (err: unknown) => {
     if (err instanceof CommanderError) process.exit(err.exitCode);
     const message = err instanceof CallwatchError ? `${err.code}: ${err.message}` : (err as Error).message;

@@ -183,6 +183,24 @@ export interface Rule {
   applied_at_ms: number;
 }
 
+/** A silence mutes the notifications of matching rules and entities from starts_at to ends_at (alert state still changes); compacted topic keyed by silence id. */
+export interface Silence {
+  silence_id: string;
+  /** rule id or glob (low-asr*); null matches every rule */
+  rule: null | string;
+  /** customer:<id>, carrier:<id> or a glob (customer:*); null matches every entity */
+  entity: null | string;
+  /** inclusive */
+  starts_at_ms: number;
+  /** exclusive; expiring a silence sets it to the time of expiry */
+  ends_at_ms: number;
+  comment: string;
+  created_by: string;
+  created_at_ms: number;
+  /** who expired it early, if anyone */
+  expired_by: null | string;
+}
+
 /** A notification template (Handlebars) applied by an admin; compacted topic keyed by template id. */
 export interface Template {
   id: string;
@@ -205,5 +223,6 @@ export interface SchemaTypes {
   notification: Notification;
   payment: Payment;
   rule: Rule;
+  silence: Silence;
   template: Template;
 }

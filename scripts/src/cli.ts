@@ -6,6 +6,7 @@ import { registerPenalties } from './commands/penalties';
 import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
 import { registerSchemasCommand } from './commands/schemas';
+import { registerSilence } from './commands/silence';
 import { registerSimulate } from './commands/simulate';
 import { registerStatus } from './commands/status';
 
@@ -19,6 +20,7 @@ registerSimulate(program);
 registerStatus(program);
 registerReplay(program);
 registerPenalties(program);
+registerSilence(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(

@@ -7,4 +7,5 @@ export * from './commands/status';
 export * from './commands/replay';
 export * from './replay';
 export * from './commands/penalties';
+export * from './commands/silence';
 export * from './commands/rules-manage';

@@ -5,6 +5,7 @@ export * from './context';
 export * from './stock-templates';
 export * from './recipients';
 export * from './deliver';
+export * from './silence';
 export { createAwsClients } from './channels/aws-clients';
 export { createChannelSet } from './channels/channel-set';
 export { createSesEmailChannel, ensureSenderVerified } from './channels/ses-email';

@@ -11,6 +11,7 @@ import { buildContext } from './context';
 import { redisDedupStore } from './dedup-store';
 import { deliver } from './deliver';
 import { resolveRecipients } from './recipients';
+import { Silencer, silencedNotification } from './silence';
 import { templateFor } from './stock-templates';
 
 /** NotifierConfig is the parsed NOTIFIER_ENV. */
@@ -21,12 +22,14 @@ export interface Notifier {
   runtime: Runtime;
   /** Where email and SMS go: `aws` (SES/SNS) or `outbox` (files). */
   transport: 'aws' | 'outbox';
+  /** The silences as this notifier sees them (tests wait on it). */
+  silences: CompactedTable<'silence'>;
   stop(): Promise<void>;
 }
 
-/** startNotifier loads rules, accounts and templates, then delivers each alert event to the rule's recipients. */
+/** startNotifier loads rules, accounts, templates and silences, then delivers each alert event to the rule's recipients unless a silence mutes it. */
 export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER_ENV)): Promise<Notifier> {
-  const runtime = await startRuntime('notifier', config, ['rule', 'account', 'template', 'alert', 'notification']);
+  const runtime = await startRuntime('notifier', config, ['rule', 'account', 'template', 'silence', 'alert', 'notification']);
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-notifier' });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
@@ -41,12 +44,14 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
   if (aws && config.AWS_ENDPOINT_URL) await ensureSenderVerified(aws.ses, config.NOTIFY_EMAIL_FROM);
   const channels = createChannelSet({ outboxDir: config.NOTIFY_OUTBOX_DIR, webhookSecret: config.WEBHOOK_SECRET, from: config.NOTIFY_EMAIL_FROM, ...(aws ? { aws } : {}) });
 
-  const table = <N extends 'rule' | 'account' | 'template'>(schema: N, topic: string) =>
+  const table = <N extends 'rule' | 'account' | 'template' | 'silence'>(schema: N, topic: string) =>
     new CompactedTable({ ...runtime, log, topic, schema, groupPrefix: `${config.NOTIFIER_GROUP_ID}-${schema}` });
   const rules = table('rule', topics.rule);
   const accounts = table('account', topics.account);
   const templates = table('template', topics.template);
-  await Promise.all([rules.start(), accounts.start(), templates.start()]);
+  const silences = table('silence', topics.silence);
+  await Promise.all([rules.start(), accounts.start(), templates.start(), silences.start()]);
+  const silencer = new Silencer(silences);
 
   const notify = async (alert: AlertEvent): Promise<Notification[]> => {
     const rule = rules.get(alert.rule_id);
@@ -55,11 +60,18 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
       return [];
     }
     const account = accounts.get(alert.entity);
+    const recipients = resolveRecipients(rule, account);
+    const now = Date.now();
+    const silence = silencer.mutes(alert, now);
+    if (silence) {
+      log.info({ rule: alert.rule_id, entity: alert.entity, event: alert.event_id, silence: silence.silence_id }, 'alert silenced: nothing sent');
+      return recipients.map((r) => silencedNotification(alert, channels[r.channel].name, r.recipient, silence, now));
+    }
     const template = templateFor(alert.area, rule.template, templates.view());
     const context = buildContext(alert, rule, account);
     const dedup = redisDedupStore(redis, keys, alert.entity);
     const perRecipient = await Promise.all(
-      resolveRecipients(rule, account).map((recipient) =>
+      recipients.map((recipient) =>
         deliver({ alert, context, template, recipient, channel: channels[recipient.channel], dedup, retry: { retries: config.NOTIFY_RETRIES } }),
       ),
     );
@@ -94,9 +106,10 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
   return {
     runtime,
     transport,
+    silences,
     stop: async () => {
       await consumer.stop();
-      await Promise.all([rules.stop(), accounts.stop(), templates.stop()]);
+      await Promise.all([rules.stop(), accounts.stop(), templates.stop(), silences.stop()]);
       await runtime.close();
       redis.disconnect();
     },

@@ -1,4 +1,4 @@
-import { validateRuleFiles } from '@callwatch/rules';
+import { ScriptSandbox, validateRuleFiles } from '@callwatch/rules';
 import type { InputEvent } from '@callwatch/aggregator';
 import { Replay } from './replay';
 
@@ -65,5 +65,33 @@ describe('Replay', () => {
       { type: 'reset', rule: 'busy-lines', entity: 'customer:acme', value: 1, at: t + 5_000 },
       { type: 'fired', rule: 'burst', entity: 'customer:acme', value: 3, at: t + 6_000 },
     ]);
+  });
+
+  it('runs script rules in the sandbox it is given, and collects the errors of those that fail', async () => {
+    const scripts = await ScriptSandbox.create();
+    try {
+      const replay = new Replay(rules(`
+- { id: failing, title: Failing, scope: { all: customers }, area: script, script: "return m.attempts >= 3 && m.asr === 0", sample_period: 1m, level: info, notify: [] }
+- { id: busy-share, title: Busy share, scope: { customer: acme }, area: script, script: "return m.codes['486'] / m.attempts * 100", operator: ">=", threshold: 50, sample_period: 1m, min_attempts: 2, level: info, notify: [] }
+- { id: broken, title: Broken, scope: { customer: acme }, area: script, script: "return m.asr.toFixed(", level: info, notify: [] }
+`), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 }, scripts);
+      for (let i = 0; i < 3; i++) replay.push(cdr('acme', `a${i}`, t + i * 1_000 - 500, t + i * 1_000));
+      replay.push(cdr('other', 'o1', t + 90_000, t + 90_500));
+      expect(replay.finish()).toEqual([
+        // busy-share needs 2 attempts in its window: 100% of calls ended 486.
+        { type: 'fired', rule: 'busy-share', entity: 'customer:acme', value: 100, at: t + 1_000 },
+        { type: 'fired', rule: 'failing', entity: 'customer:acme', value: 1, at: t + 2_000 },
+        { type: 'reset', rule: 'failing', entity: 'customer:acme', value: 0, at: t + 60_000 },
+      ]);
+      expect([...replay.scriptErrors].map(([rule, { error }]) => [rule, error.code])).toEqual([['broken', 'CW_ERR_SCRIPT_FAILED']]);
+    } finally {
+      scripts.dispose();
+    }
+  });
+
+  it('gives script rules no data without a sandbox', () => {
+    const replay = new Replay(rules('{ id: any, title: Any, scope: { all: customers }, area: script, script: "return true", level: info, notify: [] }'), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    replay.push(cdr('acme', 'a1', t - 500, t));
+    expect(replay.finish()).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
 import { decidePenalty, type Penalty } from '@callwatch/enforcer';
 import { evaluateSnapshot } from '@callwatch/evaluator';
-import type { AlertState } from '@callwatch/rules';
+import { RuleIndex, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
 import type { MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** ReplayOptions are the aggregator settings a replay runs with (the live service's AGGREGATOR_* variables). */
@@ -26,18 +26,23 @@ const SIDES: Record<InputEvent['type'], Side[]> = { cdr: ['customer', 'carrier']
  */
 export class Replay {
   private readonly store: MemoryStore;
+  private readonly index: RuleIndex;
   private readonly states = new Map<string, AlertState>();
   private readonly accounts = new Map<string, { class: string | null }>();
   private readonly due = new Map<string, number>();
   private readonly penalties = new Map<string, Penalty>();
   private readonly out: ReplayOutput[] = [];
+  /** scriptErrors holds, per script rule that failed, its last error and how many evaluations failed. */
+  readonly scriptErrors = new Map<string, { error: ScriptError; count: number }>();
   private clockMs = 0;
   private seq = 0;
 
   constructor(
-    private readonly rules: Rule[],
+    rules: Rule[],
     private readonly options: ReplayOptions,
+    private readonly scripts?: ScriptSandbox,
   ) {
+    this.index = new RuleIndex(rules);
     this.store = new MemoryStore({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs });
   }
 
@@ -90,8 +95,11 @@ export class Replay {
       if (m.dueMs > 0) this.due.set(m.entity, m.dueMs);
       else this.due.delete(m.entity);
       const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late };
-      for (const { rule, state, event } of evaluateSnapshot(this.rules, snapshot, (id) => this.states.get(`${id}|${m.entity}`), this.accounts.get(m.entity))) {
+      const rules = this.index.forEntity(m.entity, this.accounts.get(m.entity));
+      const stateOf = (id: string) => this.states.get(`${id}|${m.entity}`);
+      for (const { rule, state, event, scriptError } of evaluateSnapshot(rules, snapshot, stateOf, this.accounts.get(m.entity), { scripts: this.scripts })) {
         this.states.set(`${rule.id}|${m.entity}`, state);
+        if (scriptError) this.scriptErrors.set(rule.id, { error: scriptError, count: (this.scriptErrors.get(rule.id)?.count ?? 0) + 1 });
         if (!event) continue;
         this.out.push({ type: event.type, rule: event.rule_id, entity: event.entity, value: event.value, at: event.at_ms });
         // The enforcer's decision, on the same clock: a disable until the fire time plus the penalty, extended by a second firing.

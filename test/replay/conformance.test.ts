@@ -32,9 +32,22 @@ const RULES = `
   reset_threshold: 12
   level: warning
   notify: [ { email: billing@example.net } ]
+- id: big-spender
+  title: Big spender
+  scope: { all: customers }
+  area: script
+  script: "return m.balance === null ? null : m.spend * 10"
+  operator: ">="
+  threshold: 20
+  sample_period: 1h
+  level: info
+  notify: [ { email: billing@example.net } ]
 `;
 
-/** events is a day in the life of two customers: c1's calls fail then recover, c2's balance runs low and is topped up. */
+/**
+ * events is a day in the life of two customers: c1's calls fail then recover, c2's balance runs low and is topped up
+ * (and its spend trips the script rule).
+ */
 function events(t0: number): InputEvent[] {
   const out: InputEvent[] = [{ type: 'account', entity: 'customer:c2', name: 'C2', class: null, status: 'active', balance: 12, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t0 }];
   let t = t0;
@@ -77,6 +90,7 @@ describe('callwatch replay agrees with the live services', () => {
     expect(offline.skipped).toEqual([]);
     expect(offline.outputs.map((o) => [o.type, o.rule, o.entity])).toEqual([
       ['fired', 'asr-drop', 'customer:c1'],
+      ['fired', 'big-spender', 'customer:c2'],
       ['fired', 'low-balance', 'customer:c2'],
       ['reset', 'asr-drop', 'customer:c1'],
       ['reset', 'low-balance', 'customer:c2'],

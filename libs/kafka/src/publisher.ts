@@ -9,6 +9,8 @@ export interface OutgoingMessage<T> {
   headers?: IHeaders;
 }
 
+const SEND_CHUNK = 5_000;
+
 /** Publisher sends many encoded messages per request: KafkaJS has no linger, so batching is ours to do. */
 export class Publisher {
   constructor(
@@ -16,17 +18,21 @@ export class Publisher {
     private readonly codec: RegistryCodec,
   ) {}
 
-  /** publish encodes the values with the topic's schema and sends them in one request. */
+  /**
+   * publish encodes the values with the topic's schema and sends them in requests of at most SEND_CHUNK
+   * messages, one after another so their order holds (one huge request can pass the broker's size limit).
+   */
   async publish<N extends SchemaName>(topic: string, schema: N, messages: Array<OutgoingMessage<SchemaTypes[N]>>): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({
-      topic,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value === null ? null : this.codec.encode(schema, m.value),
-        ...(m.headers ? { headers: m.headers } : {}),
-      })),
-    });
+    for (let i = 0; i < messages.length; i += SEND_CHUNK) {
+      await this.producer.send({
+        topic,
+        messages: messages.slice(i, i + SEND_CHUNK).map((m) => ({
+          key: m.key,
+          value: m.value === null ? null : this.codec.encode(schema, m.value),
+          ...(m.headers ? { headers: m.headers } : {}),
+        })),
+      });
+    }
   }
 
   /** publishRaw sends bytes as they are (dead-letter copies keep the original bytes). */

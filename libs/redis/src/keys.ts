@@ -61,9 +61,9 @@ export class RedisKeys {
     return `${this.prefix}penalties`;
   }
 
-  /** alertState holds the state of one rule for one entity (ok / pending / firing, since, last notified). */
-  alertState(entity: string, ruleId: string): string {
-    return `${this.prefix}{${entity}}:alert:${ruleId}`;
+  /** alertStates is a hash of the entity's alert states, one field per rule id (ok / pending / firing, since, last notified). */
+  alertStates(entity: string): string {
+    return `${this.prefix}{${entity}}:alerts`;
   }
 
   /** delivered marks one alert event as delivered to one recipient on one channel (dedup). */

@@ -11,7 +11,7 @@ export interface AlertState {
   first_fired_at_ms: number | null;
   /** last_notified_ms is the scheduled time of the last fired/repeated event: fire time + k × repeat. */
   last_notified_ms: number | null;
-  /** value is the last value observed with enough data. */
+  /** value is the last value observed with enough data; the evaluator stores it only with a change of status or times. */
   value: number | null;
 }
 

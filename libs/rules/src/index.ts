@@ -7,8 +7,11 @@ export type { RuleFileError, RuleFileText, ValidateRuleOptions } from './rule-fi
 export { loadRuleFiles } from './rule-load';
 export { ruleChanges, ruleEquals, ruleToFile } from './rule-text';
 export { ruleApplies } from './scope';
+export { RuleIndex } from './rule-index';
 export { metricValue } from './metric-value';
-export type { Observation } from './metric-value';
+export type { Observation, ScriptMetrics } from './metric-value';
+export { DEFAULT_SCRIPT_LIMITS, ScriptSandbox } from './script-sandbox';
+export type { ScriptError, ScriptErrorCode, ScriptLimits, ScriptResult } from './script-sandbox';
 export { decide, nextDeadline } from './decide';
 export type { AlertState, AlertTransition, Decision } from './decide';
 export { alertEventId } from './alert-event-id';

@@ -1,6 +1,7 @@
 import type { MetricSnapshot, Rule, Window } from '@callwatch/schemas';
 import { metricValue, type Observation } from './metric-value';
 import { makeRule } from './rule.test-helper';
+import { ScriptSandbox } from './script-sandbox';
 
 const window = (overrides: Partial<Window>): Window => ({
   sample_period_ms: 900_000, attempts: 200, answered: 80, asr: 40, ner: 95, acd: 61.5, pdd: 1800, cps: 3, spend: 12.5,
@@ -32,11 +33,49 @@ describe('metricValue', () => {
     ['channels from the gauge', { area: 'channels', sample_period_ms: null }, { value: 17, attempts: null }],
     ['balance from the gauge', { area: 'balance', sample_period_ms: null }, { value: 99.5, attempts: null }],
     ['nothing for an event rule', { area: 'event', sample_period_ms: null }, { value: null, attempts: null }],
+    ['nothing for a script rule without a sandbox', { area: 'script', extra_json: '{"script":"return 1"}' }, { value: null, attempts: null }],
   ])('%s', (_name, overrides, observation) => {
     expect(metricValue(makeRule(overrides), snapshot)).toEqual(observation);
   });
 
   it('reads a missing gauge as no data', () => {
     expect(metricValue(makeRule({ area: 'balance', sample_period_ms: null }), { ...snapshot, balance: null })).toEqual({ value: null, attempts: null });
+  });
+
+  describe('of a script rule', () => {
+    let scripts: ScriptSandbox;
+    beforeAll(async () => {
+      scripts = await ScriptSandbox.create();
+    });
+    afterAll(() => scripts.dispose());
+    const scriptRule = (script: string, overrides: Partial<Rule> = {}): Rule =>
+      makeRule({ id: `s-${script.length}-${overrides.sample_period_ms ?? 'w'}`, area: 'script', operator: null, threshold: null, extra_json: JSON.stringify({ script }), ...overrides });
+
+    it.each<[string, string, Partial<Rule>, Observation]>([
+      ['a number from the rule window, with its attempts', 'return m.asr / 2', {}, { value: 20, attempts: 200 }],
+      ['another window', 'return m.asr', { sample_period_ms: 300_000 }, { value: 10, attempts: 50 }],
+      ['a boolean as 1', 'return m.asr < 50 && m.attempts > 100', {}, { value: 1, attempts: 200 }],
+      ['a boolean as 0', 'return m.asr < 30', {}, { value: 0, attempts: 200 }],
+      ['a missing value as null', 'return m.acd === null && m.attempts === 0', { sample_period_ms: 3_600_000, min_attempts: 0 }, { value: 1, attempts: 0 }],
+      ['the gauges alone without a sample period', 'return m.asr === null && m.attempts === null && m.codes === null ? m.balance : -1', { sample_period_ms: null }, { value: 99.5, attempts: null }],
+      ['nothing for a window the snapshot lacks', 'return 1', { sample_period_ms: 60_000 }, { value: null, attempts: null }],
+      ['nothing below min_attempts, without running it', 'throw new Error("ran")', { sample_period_ms: 300_000, min_attempts: 51 }, { value: null, attempts: 50 }],
+    ])('%s', (_name, script, overrides, observation) => {
+      expect(metricValue(scriptRule(script, overrides), snapshot, scripts)).toEqual(observation);
+    });
+
+    it('gives the script the window, the gauges and the entity', () => {
+      const script = `return m.entity === 'customer:acme' && m.asr === 40 && m.ner === 95 && m.acd === 61.5 && m.pdd === 1800
+        && m.attempts === 200 && m.answered === 80 && m.cps === 3 && m.spend === 12.5 && m.margin === 2.25 && m.sdr === 4
+        && m.codes['486'] === 30 && m.channels === 17 && m.balance === 99.5`;
+      expect(metricValue(scriptRule(script), snapshot, scripts)).toEqual({ value: 1, attempts: 200 });
+    });
+
+    it('exposes why a script has no value', () => {
+      const observation = metricValue(scriptRule('throw new Error("no rates")'), snapshot, scripts);
+      expect(observation).toMatchObject({ value: null, attempts: 200 });
+      expect(observation.error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+      expect(observation.error?.message).toContain('Error: no rates');
+    });
   });
 });

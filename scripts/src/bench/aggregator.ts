@@ -9,6 +9,7 @@ import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
+import { counterValue, percentile } from './figures';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -59,15 +60,6 @@ async function bareConsumerRate(conn: Connection, prefix: string): Promise<numbe
   return N / ((ended - started) / 1000);
 }
 
-async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
-  const text = await registry.getSingleMetricAsString(name);
-  return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 async function main(): Promise<void> {
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
   const env = { ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: String(PARTITIONS), METRICS_PORT: '0', LOG_LEVEL: 'warn', AGGREGATOR_GROUP_ID: `${prefix}aggregator`, AGGREGATOR_PERIODS: '5m,15m,1h' };
@@ -88,13 +80,13 @@ async function main(): Promise<void> {
   const aggregator = await startAggregator(config);
   const registry = aggregator.runtime.health.registry;
   for (;;) {
-    const counted = await metricValue(registry, 'callwatch_aggregator_events_total');
+    const counted = await counterValue(registry, 'callwatch_aggregator_events_total');
     if (counted >= 2 * N) break; // every CDR counts for its customer and its carrier
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - t) / 1000;
   const rate = N / seconds;
-  const trips = await metricValue(registry, 'callwatch_aggregator_redis_round_trips_total');
+  const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
   console.log(`aggregator: ${Math.round(rate)} CDRs/s sustained (customer and carrier sides, incl. start-up), ${Math.round((rate / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}`);
 

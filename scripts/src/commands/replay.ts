@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CallwatchError, parseDuration } from '@callwatch/core';
 import { validateEvent, type InputEvent } from '@callwatch/aggregator';
 import { fromJsonEvent } from '@callwatch/kafka';
+import { ScriptSandbox } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { Replay, type ReplayOptions, type ReplayOutput } from '../replay';
 import { validateFiles } from './rules';
@@ -28,16 +29,28 @@ export function parseEventLine(text: string): { event: InputEvent } | { problem:
   return problem ? { problem: `${type}: ${problem}` } : { event };
 }
 
-/** ReplayFileResult is what a replay of a file produced, with the lines it skipped. */
+/** ReplayFileResult is what a replay of a file produced, with the lines it skipped and the script rules that failed. */
 export interface ReplayFileResult {
   outputs: ReplayOutput[];
   events: number;
   skipped: Array<{ line: number; problem: string }>;
+  scriptErrors: Array<{ rule: string; code: string; message: string; count: number }>;
 }
 
-/** replayFile replays a JSON lines file of events against rules; invalid lines are skipped and reported with their line number. */
+/**
+ * replayFile replays a JSON lines file of events against rules; invalid lines are skipped and reported with their
+ * line number. Script rules run in a sandbox with the live evaluator's default limits.
+ */
 export async function replayFile(rules: Rule[], eventsPath: string, options: ReplayOptions): Promise<ReplayFileResult> {
-  const replay = new Replay(rules, options);
+  const scripts = rules.some((r) => r.area === 'script') ? await ScriptSandbox.create() : undefined;
+  try {
+    return await replayWith(new Replay(rules, options, scripts), eventsPath);
+  } finally {
+    scripts?.dispose();
+  }
+}
+
+async function replayWith(replay: Replay, eventsPath: string): Promise<ReplayFileResult> {
   const skipped: ReplayFileResult['skipped'] = [];
   let events = 0;
   let line = 0;
@@ -58,7 +71,8 @@ export async function replayFile(rules: Rule[], eventsPath: string, options: Rep
       events++;
     }
   }
-  return { outputs: replay.finish(), events, skipped };
+  const scriptErrors = [...replay.scriptErrors].map(([rule, { error, count }]) => ({ rule, code: error.code, message: error.message, count }));
+  return { outputs: replay.finish(), events, skipped, scriptErrors };
 }
 
 /** periodsOf lists the sample periods the rules use (the windows a replay needs), or 5m when none does. */
@@ -92,6 +106,7 @@ export function registerReplay(program: Command): void {
       const result = await replayFile(rules, flags.events, { periodsMs, latenessMs: duration('lateness', flags.lateness), maxCallMs: duration('max-call', flags.maxCall) });
       for (const { line, problem } of result.skipped.slice(0, 20)) process.stderr.write(`${flags.events}:${line}: ${problem} (skipped)\n`);
       if (result.skipped.length > 20) process.stderr.write(`… and ${result.skipped.length - 20} more skipped lines\n`);
+      for (const { code, message, count } of result.scriptErrors) process.stderr.write(`${code} ${message} (${count} evaluations had no data)\n`);
       const text = result.outputs.map((o) => JSON.stringify(o)).join('\n') + (result.outputs.length > 0 ? '\n' : '');
       if (flags.out) {
         const out = createWriteStream(flags.out);

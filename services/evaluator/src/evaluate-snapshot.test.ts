@@ -1,3 +1,4 @@
+import { ScriptSandbox } from '@callwatch/rules';
 import type { MetricSnapshot, Rule } from '@callwatch/schemas';
 import { evaluateSnapshot } from './evaluate-snapshot';
 
@@ -43,5 +44,50 @@ describe('evaluateSnapshot', () => {
     const gold: Rule = { ...rule, scope: { kind: 'class', value: 'gold' } };
     expect(evaluateSnapshot([gold], snapshot('customer:zed', 1_000, 20, 0), () => undefined, { class: 'gold' })[0]?.event?.type).toBe('fired');
     expect(evaluateSnapshot([gold], snapshot('customer:zed', 1_000, 20, 0), () => undefined, { class: 'silver' })).toEqual([]);
+  });
+
+  describe('script rules', () => {
+    let scripts: ScriptSandbox;
+    beforeAll(async () => {
+      scripts = await ScriptSandbox.create({ timeoutMs: 50 });
+    });
+    afterAll(() => scripts.dispose());
+    const script = (id: string, text: string, overrides: Partial<Rule> = {}): Rule => ({
+      ...rule, id, title: id, area: 'script', operator: null, threshold: null, reset_threshold: null, min_attempts: 1, extra_json: JSON.stringify({ script: text }), ...overrides,
+    });
+    const lowAsr = script('low-asr-script', 'return m.asr < 30 && m.attempts > 10');
+
+    it('fires a boolean script rule when it returns true and resets when it returns false', () => {
+      const [fired] = evaluateSnapshot([lowAsr], snapshot('customer:acme', 1_000, 20, 4), () => undefined, undefined, { scripts });
+      expect(fired?.scriptError).toBeNull();
+      expect(fired?.event).toMatchObject({ type: 'fired', rule_id: 'low-asr-script', area: 'script', value: 1, operator: null, threshold: null, at_ms: 1_000 });
+      const [reset] = evaluateSnapshot([lowAsr], snapshot('customer:acme', 2_000, 20, 10), () => fired?.state, undefined, { scripts });
+      expect(reset?.event).toMatchObject({ type: 'reset', value: 0, at_ms: 2_000 });
+    });
+
+    it('compares a number script rule with its threshold', () => {
+      const failing = script('failing-share', 'return 100 - m.asr', { operator: '>=', threshold: 70 });
+      expect(evaluateSnapshot([failing], snapshot('customer:acme', 1_000, 20, 4), () => undefined, undefined, { scripts })[0]?.event).toMatchObject({ type: 'fired', value: 80, threshold: 70 });
+      expect(evaluateSnapshot([failing], snapshot('customer:acme', 1_000, 20, 10), () => undefined, undefined, { scripts })[0]?.event).toBeNull();
+    });
+
+    it('holds the state of a failing script rule, reports its error, and still runs the next rule', () => {
+      const [fired] = evaluateSnapshot([lowAsr], snapshot('customer:acme', 1_000, 20, 4), () => undefined, undefined, { scripts });
+      const endless = script('endless', 'while (true) {}');
+      const broken = script('low-asr-script', 'while (m.asr < 100) {} return false');
+      const states = new Map([['endless', fired?.state], ['low-asr-script', fired?.state]]);
+      const [stuck, held, next] = evaluateSnapshot([endless, broken, script('next', 'return m.attempts > 10')], snapshot('customer:acme', 2_000, 20, 10), (id) => states.get(id), undefined, { scripts });
+      expect(stuck?.scriptError?.code).toBe('CW_ERR_SCRIPT_TIMEOUT');
+      expect(held?.scriptError?.code).toBe('CW_ERR_SCRIPT_TIMEOUT');
+      expect(held?.event).toBeNull();
+      expect(held?.state).toEqual(fired?.state);
+      expect(next?.scriptError).toBeNull();
+      expect(next?.event).toMatchObject({ type: 'fired', rule_id: 'next', value: 1 });
+    });
+
+    it('gives script rules no data without a sandbox', () => {
+      const [evaluation] = evaluateSnapshot([lowAsr], snapshot('customer:acme', 1_000, 20, 4), () => undefined);
+      expect(evaluation).toMatchObject({ event: null, scriptError: null, state: { status: 'ok', value: null } });
+    });
   });
 });

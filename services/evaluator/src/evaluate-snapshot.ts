@@ -1,4 +1,4 @@
-import { alertEventId, decide, metricValue, ruleApplies, type AlertState } from '@callwatch/rules';
+import { alertEventId, decide, metricValue, ruleApplies, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** Evaluation is the outcome of one rule on one snapshot: the new state, and the alert event if there was a transition. */
@@ -6,6 +6,13 @@ export interface Evaluation {
   rule: Rule;
   state: AlertState;
   event: AlertEvent | null;
+  /** scriptError is why a script rule had no data on this snapshot (so its state was held), to be reported. */
+  scriptError: ScriptError | null;
+}
+
+/** EvaluateOptions carry what some rules need beyond the snapshot: the sandbox that runs script rules. */
+export interface EvaluateOptions {
+  scripts?: ScriptSandbox;
 }
 
 /** applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account). */
@@ -17,18 +24,20 @@ export function applicableRules(rules: Iterable<Rule>, entity: string, account?:
 
 /**
  * evaluateSnapshot runs every enabled rule that applies to the snapshot's entity, at the snapshot's event
- * time (the entity's clock), so the live evaluator and a replay decide the same way.
+ * time (the entity's clock), so the live evaluator and a replay decide the same way. Script rules have no data
+ * without `options.scripts`.
  */
 export function evaluateSnapshot(
   rules: Iterable<Rule>,
   snapshot: MetricSnapshot,
   stateOf: (ruleId: string) => AlertState | undefined,
   account?: { class: string | null },
+  options: EvaluateOptions = {},
 ): Evaluation[] {
   const out: Evaluation[] = [];
   const now = snapshot.at_ms;
   for (const rule of applicableRules(rules, snapshot.entity, account)) {
-    const observation = metricValue(rule, snapshot);
+    const observation = metricValue(rule, snapshot, options.scripts);
     const decision = decide(rule, stateOf(rule.id), observation, now);
     const transition = decision.event;
     out.push({
@@ -51,6 +60,7 @@ export function evaluateSnapshot(
         first_fired_at_ms: transition.first_fired_at_ms,
         test: false,
       },
+      scriptError: observation.error ?? null,
     });
   }
   return out;

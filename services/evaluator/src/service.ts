@@ -2,11 +2,11 @@ import { Counter } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
-import type { AlertState } from '@callwatch/rules';
-import type { AlertEvent, Rule } from '@callwatch/schemas';
-import { AlertStore, stateKey } from './alert-store';
+import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@callwatch/rules';
+import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
+import { AlertStore, stateChanged, stateKey } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { applicableRules, evaluateSnapshot } from './evaluate-snapshot';
+import { evaluateSnapshot } from './evaluate-snapshot';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
 export type EvaluatorConfig = ConfigOf<typeof EVALUATOR_ENV>;
@@ -20,11 +20,14 @@ export interface Evaluator {
 
 /** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive. */
 export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV)): Promise<Evaluator> {
+  const scripts = await ScriptSandbox.create({ timeoutMs: config.EVALUATOR_SCRIPT_TIMEOUT_MS, memoryLimitBytes: config.EVALUATOR_SCRIPT_MEMORY_BYTES });
   const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert']);
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
   const store = new AlertStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
   const emitted = new Counter({ name: 'callwatch_alert_events_total', help: 'alert events emitted', labelNames: ['type'], registers: [health.registry] });
+  const scriptErrors = new Counter({ name: 'callwatch_script_errors_total', help: 'script rule calls that failed (the rule had no data)', labelNames: ['rule', 'code'], registers: [health.registry] });
+  const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
 
   // Rules must be loaded before the first snapshot is judged, or a restart would see "no rule" and miss transitions.
@@ -32,8 +35,55 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   // Accounts give class-scoped rules the entity's class.
   const accounts = new CompactedTable({ ...runtime, log, topic: topics.account, schema: 'account', groupPrefix: `${config.EVALUATOR_GROUP_ID}-accounts` });
   await Promise.all([rules.start(), accounts.start()]);
-  rules.onChange((id, rule) => log.info({ rule: id, deleted: rule === null }, 'rule changed'));
+  // The scope index is rebuilt on the first snapshot after a rule changes, not on every change of a bulk apply.
+  let index: RuleIndex | null = null;
+  rules.onChange((id, rule) => {
+    index = null;
+    scripts.forget(id);
+    log.info({ rule: id, deleted: rule === null }, 'rule changed');
+  });
   log.info({ rules: [...rules.values()].length }, 'rules loaded');
+
+  const evaluateChunk = async (snapshots: MetricSnapshot[]): Promise<void> => {
+    // Only the rules that apply to each entity, once per entity however many snapshots it has in the chunk.
+    const scoped = new Map<string, Rule[]>();
+    index ??= new RuleIndex(rules.values());
+    for (const snapshot of snapshots) {
+      if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, index.forEntity(snapshot.entity, accounts.get(snapshot.entity)));
+    }
+    const states = await store.load(scoped.keys());
+    const loaded = new Map(states);
+    const events: AlertEvent[] = [];
+    const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
+    const failed = new Map<string, { error: ScriptError; count: number }>();
+    for (const snapshot of snapshots) {
+      const applicable = scoped.get(snapshot.entity) as Rule[];
+      evaluated.inc(applicable.length);
+      const stateOf = (ruleId: string) => states.get(stateKey(snapshot.entity, ruleId));
+      for (const evaluation of evaluateSnapshot(applicable, snapshot, stateOf, accounts.get(snapshot.entity), { scripts })) {
+        if (evaluation.scriptError) {
+          scriptErrors.inc({ rule: evaluation.rule.id, code: evaluation.scriptError.code });
+          failed.set(evaluation.rule.id, { error: evaluation.scriptError, count: (failed.get(evaluation.rule.id)?.count ?? 0) + 1 });
+        }
+        const key = stateKey(snapshot.entity, evaluation.rule.id);
+        states.set(key, evaluation.state);
+        // Most snapshots change nothing: write back only the states that differ from what Redis holds.
+        if (stateChanged(loaded.get(key), evaluation.state)) changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
+        else changed.delete(key);
+        if (evaluation.event) events.push(evaluation.event);
+      }
+    }
+    // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
+    // other order could lose a transition.
+    await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
+    await store.save(changed.values());
+    for (const e of events) {
+      emitted.inc({ type: e.type });
+      log.info({ rule: e.rule_id, entity: e.entity, type: e.type, value: e.value }, `alert ${e.type}`);
+    }
+    // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
+    for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');
+  };
 
   const consumer: BatchConsumer = await startBatchConsumer({
     kafka: runtime.kafka,
@@ -46,33 +96,11 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     schema: 'metric',
     deadLetter: false,
     handle: async (batch) => {
-      // Only the rules that apply to each entity, once per entity however many snapshots it has in the batch.
-      const scoped = new Map<string, Rule[]>();
-      for (const { value: snapshot } of batch.messages) {
-        if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, applicableRules(rules.values(), snapshot.entity, accounts.get(snapshot.entity)));
-      }
-      const states = await store.load([...scoped].flatMap(([entity, list]) => list.map((r) => ({ entity, ruleId: r.id }))));
-      const saved = new Map([...states].map(([key, state]) => [key, JSON.stringify(state)]));
-      const events: AlertEvent[] = [];
-      const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
-      for (const { value: snapshot } of batch.messages) {
-        const applicable = scoped.get(snapshot.entity) as Rule[];
-        for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(stateKey(snapshot.entity, ruleId)))) {
-          const key = stateKey(snapshot.entity, evaluation.rule.id);
-          states.set(key, evaluation.state);
-          // Most snapshots change nothing: write back only the states that differ from what Redis holds.
-          if (JSON.stringify(evaluation.state) !== saved.get(key)) changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
-          else changed.delete(key);
-          if (evaluation.event) events.push(evaluation.event);
-        }
-      }
-      // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
-      // other order could lose a transition.
-      await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
-      await store.save([...changed.values()]);
-      for (const e of events) {
-        emitted.inc({ type: e.type });
-        log.info({ rule: e.rule_id, entity: e.entity, type: e.type, value: e.value }, `alert ${e.type}`);
+      // In chunks, each published and saved before the next: a fetched batch can hold thousands of snapshots
+      // × the rules of each, and short-lived chunks keep the garbage collector's work small.
+      for (let i = 0; i < batch.messages.length; i += config.EVALUATOR_CHUNK_SNAPSHOTS) {
+        await evaluateChunk(batch.messages.slice(i, i + config.EVALUATOR_CHUNK_SNAPSHOTS).map((m) => m.value));
+        await batch.heartbeat();
       }
     },
   });
@@ -83,6 +111,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     rules,
     stop: async () => {
       await consumer.stop();
+      scripts.dispose();
       await Promise.all([rules.stop(), accounts.stop()]);
       await runtime.close();
       redis.disconnect();

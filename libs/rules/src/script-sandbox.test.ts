@@ -1,0 +1,133 @@
+import { CallwatchError } from '@callwatch/core';
+import { ScriptSandbox, type ScriptResult } from './script-sandbox';
+
+const m = { entity: 'customer:acme', asr: 20, attempts: 200, acd: null, codes: { '486': 30 } };
+
+describe('ScriptSandbox', () => {
+  let sandbox: ScriptSandbox;
+  beforeAll(async () => {
+    sandbox = await ScriptSandbox.create({ timeoutMs: 50 });
+  });
+  afterAll(() => sandbox.dispose());
+
+  const timed = (ruleId: string, script: string): { result: ScriptResult; ms: number } => {
+    const started = performance.now();
+    const result = sandbox.run(ruleId, script, m);
+    return { result, ms: performance.now() - started };
+  };
+
+  it('returns a number as itself and a boolean as 1 or 0', () => {
+    expect(sandbox.run('half', 'return m.asr / 2', m)).toEqual({ value: 10, error: null });
+    expect(sandbox.run('low', 'return m.asr < 30 && m.attempts > 50', m)).toEqual({ value: 1, error: null });
+    expect(sandbox.run('low', 'return m.asr < 30 && m.attempts > 50', { ...m, asr: 40 })).toEqual({ value: 0, error: null });
+  });
+
+  it('reads null as no data, and a missing value in m as null', () => {
+    expect(sandbox.run('acd', 'return m.acd === null ? null : m.acd', m)).toEqual({ value: null, error: null });
+    expect(sandbox.run('codes', 'return m.codes["486"] + (m.codes["503"] ?? 0)', m)).toEqual({ value: 30, error: null });
+  });
+
+  it.each([
+    ['a string', 'return "30"', 'got a string "30"'],
+    ['NaN', 'return 0 / 0', 'got NaN'],
+    ['Infinity', 'return 1 / 0', 'got Infinity'],
+    ['nothing', 'm.asr + 1', 'got undefined'],
+    ['an object', 'return { asr: m.asr }', 'got an object'],
+  ])('reports %s as CW_ERR_SCRIPT_FAILED', (_name, script, got) => {
+    const { value, error } = sandbox.run('result', script, m);
+    expect(value).toBeNull();
+    expect(error).toBeInstanceOf(CallwatchError);
+    expect(error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+    expect(error?.message).toContain(`expected a number or a boolean, ${got}`);
+    expect(error?.details).toMatchObject({ ruleId: 'result' });
+  });
+
+  it('reports a syntax error at compile time, and compiles again once the text changes', () => {
+    const first = sandbox.run('typo', 'return (m.asr', m);
+    expect(first.error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+    expect(first.error?.message).toMatch(/^script rule typo: SyntaxError: /);
+    expect(sandbox.run('typo', 'return (m.asr', m).error).toBe(first.error);
+    expect(sandbox.run('typo', 'return (m.asr)', m)).toEqual({ value: 20, error: null });
+  });
+
+  it('reports what a script throws with its line, and runs it again on the next call', () => {
+    const script = 'const x = m.asr;\nif (x < 30) throw new RangeError("asr too low: " + x);\nreturn x';
+    const { error } = sandbox.run('thrower', script, m);
+    expect(error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+    expect(error?.message).toBe('script rule thrower: RangeError: asr too low: 20 (line 2)');
+    expect(sandbox.run('thrower', 'throw "plain"', m).error?.message).toBe('script rule thrower: threw "plain"');
+    expect(sandbox.run('thrower', script, { ...m, asr: 45 })).toEqual({ value: 45, error: null });
+  });
+
+  it('interrupts an endless loop at about the time limit, even one inside try/catch', () => {
+    for (const script of ['while (true) {}', 'try { for (;;) {} } catch (e) { return 1 }']) {
+      const { result, ms } = timed('forever', script);
+      expect(result.value).toBeNull();
+      expect(result.error?.code).toBe('CW_ERR_SCRIPT_TIMEOUT');
+      expect(result.error?.message).toContain('ran longer than 50 ms');
+      expect(ms).toBeGreaterThanOrEqual(45);
+      expect(ms).toBeLessThan(500);
+    }
+  });
+
+  it('stops allocation bombs', () => {
+    // Sparse arrays cost QuickJS little memory: this one runs out of time first.
+    expect(sandbox.run('bomb', 'const a = []; for (;;) a.push(new Array(1e5))', m).error?.code).toMatch(/^CW_ERR_SCRIPT_(TIMEOUT|MEMORY)$/);
+    for (const script of [
+      'const a = []; for (;;) a.push(new Float64Array(1e5))',
+      'const a = []; for (;;) a.push("x".repeat(1e6) + a.length)',
+      'const a = []; for (;;) a.push(new Array(1e5).fill(1))',
+      'return "x".repeat(1e8).length',
+    ]) {
+      const { result, ms } = timed('bomb', script);
+      expect(result.error?.code).toBe('CW_ERR_SCRIPT_MEMORY');
+      expect(ms).toBeLessThan(3_000);
+    }
+  });
+
+  it('stops unbounded recursion at the stack limit', () => {
+    expect(sandbox.run('deep', 'const f = (n) => f(n + 1) + 1; return f(0)', m).error?.code).toBe('CW_ERR_SCRIPT_MEMORY');
+  });
+
+  it('keeps a failure to its own rule: the next rule runs, and so does the failed rule', () => {
+    const bombs = ['while (true) {}', 'const a = []; for (;;) a.push(new Float64Array(1e5))', 'throw new Error("no")'];
+    for (const bomb of bombs) {
+      expect(sandbox.run('bad', bomb, m).error).not.toBeNull();
+      expect(sandbox.run('good', 'return m.asr * 2', m)).toEqual({ value: 40, error: null });
+      // The failed rule's next call runs again (a fresh context after a limit), so it fails again the same way.
+      expect(sandbox.run('bad', bomb, m).error?.code).toBe(sandbox.run('bad', bomb, m).error?.code);
+    }
+    // Memory failures, however many, leave the sandbox at most one memory limit larger than the rules need.
+    const before = sandbox.heapBytes;
+    for (let i = 0; i < 10; i++) expect(sandbox.run('bad', bombs[1] as string, m).error?.code).toBe('CW_ERR_SCRIPT_MEMORY');
+    expect(sandbox.heapBytes).toBe(before);
+    expect(sandbox.heapBytes).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(sandbox.run('good', 'return m.asr * 2', m)).toEqual({ value: 40, error: null });
+  });
+
+  it('leaves calls their memory when rules compiled after a memory failure reuse what it freed', () => {
+    expect(sandbox.run('bad', 'const a = []; for (;;) a.push(new Float64Array(1e5))', m).error?.code).toBe('CW_ERR_SCRIPT_MEMORY');
+    for (let i = 0; i < 150; i++) expect(sandbox.run(`rule-${i}`, `return m.asr + ${i}`, m).value).toBe(20 + i);
+    expect(sandbox.run('needs-4mib', 'return new Float64Array(5e5).fill(1).length', m)).toEqual({ value: 5e5, error: null });
+    for (let i = 0; i < 150; i++) sandbox.forget(`rule-${i}`);
+  });
+
+  it.each(['require', 'process', 'fetch', 'console', 'setTimeout', 'XMLHttpRequest', 'std', 'os'])('has no %s', (name) => {
+    expect(sandbox.run('io', `return typeof ${name} === 'undefined'`, m)).toEqual({ value: 1, error: null });
+  });
+
+  it('keeps no state between calls: globals and built-ins are frozen', () => {
+    for (const script of ['globalThis.n = (globalThis.n ?? 0) + 1; return globalThis.n', 'Math.max = () => 99; return 1', 'seen = 1; return 1']) {
+      const { error } = sandbox.run('stateful', script, m);
+      expect(error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+      expect(error?.message).toMatch(/(TypeError|ReferenceError)/);
+    }
+    expect(sandbox.run('fresh', 'm.asr = 99; return Math.max(m.asr, 1)', m)).toEqual({ value: 99, error: null });
+    expect(sandbox.run('fresh', 'm.asr = 99; return Math.max(m.asr, 1)', { ...m, asr: 1 })).toEqual({ value: 99, error: null });
+    expect(m.asr).toBe(20);
+  });
+
+  it('refuses limits that are not positive integers', async () => {
+    await expect(ScriptSandbox.create({ timeoutMs: 0 })).rejects.toMatchObject({ code: 'CW_ERR_CONFIG' });
+  });
+});

@@ -66,6 +66,11 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:alerts`;
   }
 
+  /** accountStatus is the entity's last account status seen by the evaluator's event rules (to notice a change). */
+  accountStatus(entity: string): string {
+    return `${this.prefix}{${entity}}:account-status`;
+  }
+
   /** delivered marks one alert event as delivered to one recipient on one channel (dedup). */
   delivered(entity: string, dedupKey: string): string {
     return `${this.prefix}{${entity}}:delivered:${dedupKey}`;

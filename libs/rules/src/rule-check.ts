@@ -1,5 +1,6 @@
 import type { Level, Rule } from '@callwatch/schemas';
 import { AREAS, LEVELS, OPERATORS, isArea, isMetricArea, isOperator, isWindowedArea } from './areas';
+import { EVENT_FIELDS, RULE_EVENTS, isRuleEvent, type RuleEventName } from './event-rules';
 import { EXTRA_FIELDS, RULE_FILE_FIELDS } from './rule-file-format';
 import {
   describe, forbidField, isMapping, readBoolean, readCount, readDuration, readNumber, readString, requireField,
@@ -138,10 +139,12 @@ function checkResetSide(f: Fields, operator: string, threshold: number, reset: n
 
 // Only the shapes are checked here; the evaluator interprets event names, filters, scripts and schedules.
 function checkExtras(f: Fields): void {
-  readString(f, 'event');
+  const event = readString(f, 'event');
+  if (event !== undefined && !isRuleEvent(event)) f.report(['event'], `expected one of ${RULE_EVENTS.join(', ')}, got ${describe(event)}`);
   readString(f, 'script');
   const filter = f.obj['filter'];
   if (filter != null && !isMapping(filter)) f.report(['filter'], `expected a mapping of event fields, got ${describe(filter)}`);
+  else if (filter != null && isRuleEvent(event)) checkFilter(f, event, filter as Record<string, unknown>);
   const schedule = readString(f, 'schedule');
   if (schedule !== undefined) {
     const fields = schedule.trim().split(/\s+/);
@@ -154,6 +157,27 @@ function checkExtras(f: Fields): void {
     if (!isTimeZone(timezone)) f.report(['timezone'], `expected an IANA time zone such as Europe/Berlin, got ${describe(timezone)}`);
     requireField(f, 'schedule', 'a timezone applies to a schedule');
   }
+}
+
+// A filter names fields of its event, each with a value, { not: value }, { in: [values] } or { not_in: [values] }.
+function checkFilter(f: Fields, event: RuleEventName, filter: Record<string, unknown>): void {
+  const fields = EVENT_FIELDS[event];
+  for (const [field, condition] of Object.entries(filter)) {
+    if (!fields.includes(field)) {
+      f.report(['filter', field], `expected a field of ${event} (${fields.join(', ')}), got ${field}`);
+    } else if (isMapping(condition)) {
+      const keys = Object.keys(condition);
+      const list = (condition as Record<string, unknown>)[keys[0] ?? ''];
+      const ok = keys.length === 1 && (keys[0] === 'not' ? isScalar(list) : (keys[0] === 'in' || keys[0] === 'not_in') && Array.isArray(list) && list.every(isScalar));
+      if (!ok) f.report(['filter', field], `expected a value, { not: value }, { in: [values] } or { not_in: [values] }, got ${describe(condition)}`);
+    } else if (!isScalar(condition)) {
+      f.report(['filter', field], `expected a value, { not: value }, { in: [values] } or { not_in: [values] }, got ${describe(condition)}`);
+    }
+  }
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
 function isTimeZone(name: string): boolean {

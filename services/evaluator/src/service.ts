@@ -7,6 +7,7 @@ import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 import { AlertStore, stateChanged, stateKey } from './alert-store';
 import { EVALUATOR_ENV } from './config';
 import { evaluateSnapshot } from './evaluate-snapshot';
+import { startEventConsumer } from './event-consumer';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
 export type EvaluatorConfig = ConfigOf<typeof EVALUATOR_ENV>;
@@ -21,14 +22,21 @@ export interface Evaluator {
 /** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive. */
 export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV)): Promise<Evaluator> {
   const scripts = await ScriptSandbox.create({ timeoutMs: config.EVALUATOR_SCRIPT_TIMEOUT_MS, memoryLimitBytes: config.EVALUATOR_SCRIPT_MEMORY_BYTES });
-  const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert']);
+  const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert', 'payment', 'action']);
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
-  const store = new AlertStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
+  const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
+  const store = new AlertStore(redis, keys);
   const emitted = new Counter({ name: 'callwatch_alert_events_total', help: 'alert events emitted', labelNames: ['type'], registers: [health.registry] });
   const scriptErrors = new Counter({ name: 'callwatch_script_errors_total', help: 'script rule calls that failed (the rule had no data)', labelNames: ['rule', 'code'], registers: [health.registry] });
   const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
+  const countAlerts = (alerts: AlertEvent[]): void => {
+    for (const e of alerts) {
+      emitted.inc({ type: e.type });
+      log.info({ rule: e.rule_id, entity: e.entity, type: e.type, value: e.value }, `alert ${e.type}`);
+    }
+  };
 
   // Rules must be loaded before the first snapshot is judged, or a restart would see "no rule" and miss transitions.
   const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.EVALUATOR_GROUP_ID}-rules` });
@@ -77,10 +85,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     // other order could lose a transition.
     await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
     await store.save(changed.values());
-    for (const e of events) {
-      emitted.inc({ type: e.type });
-      log.info({ rule: e.rule_id, entity: e.entity, type: e.type, value: e.value }, `alert ${e.type}`);
-    }
+    countAlerts(events);
     // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
     for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');
   };
@@ -104,13 +109,19 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       }
     },
   });
+  const eventRules = await startEventConsumer({
+    runtime, redis, keys, groupId: `${config.EVALUATOR_GROUP_ID}-events`, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    maxAgeMs: config.EVALUATOR_EVENT_MAX_AGE_MS,
+    rulesFor: (entity) => (index ??= new RuleIndex(rules.values())).forEntity(entity, accounts.get(entity)),
+    onAlerts: countAlerts,
+  });
   log.info({ topic: topics.metric }, 'evaluator running');
 
   return {
     runtime,
     rules,
     stop: async () => {
-      await consumer.stop();
+      await Promise.all([consumer.stop(), eventRules.stop()]);
       scripts.dispose();
       await Promise.all([rules.stop(), accounts.stop()]);
       await runtime.close();

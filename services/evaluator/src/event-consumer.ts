@@ -1,0 +1,79 @@
+import { eventAlerts, type RuleEvent } from '@callwatch/rules';
+import { startBatchConsumer, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import type { Redis, RedisKeys } from '@callwatch/redis';
+import type { Account, Action, AlertEvent, Payment, Rule, SchemaName, SchemaTypes } from '@callwatch/schemas';
+import { accountEvent, actionEvent, paymentEvent } from './rule-events';
+
+/** EventConsumerOptions wire the event-rule consumer into the evaluator. */
+export interface EventConsumerOptions {
+  runtime: Runtime;
+  redis: Redis;
+  keys: RedisKeys;
+  groupId: string;
+  sessionTimeoutMs: number;
+  /** rulesFor lists the enabled rules whose scope covers an entity (the evaluator's rule index). */
+  rulesFor: (entity: string) => Rule[];
+  /** Events older than this (by the wall clock) notify nobody: a new group reading old payments stays quiet. */
+  maxAgeMs: number;
+  /** onAlerts is told of every alert event published (for counters and logs). */
+  onAlerts: (alerts: AlertEvent[]) => void;
+}
+
+/**
+ * startEventConsumer runs event rules: payments, account snapshots and penalty actions become `fired` alert
+ * events of the rules they match. Its own consumer group reads the three topics; an account's last status is kept
+ * in Redis, written after the alerts are published, so a redelivery re-publishes the same alert ids (deduped
+ * downstream) and never misses a change.
+ */
+export async function startEventConsumer(opts: EventConsumerOptions): Promise<BatchConsumer> {
+  const { runtime, redis, keys } = opts;
+  const { topics } = runtime;
+  return startBatchConsumer({
+    kafka: runtime.kafka,
+    codec: runtime.codec,
+    publisher: runtime.publisher,
+    log: runtime.log,
+    groupId: opts.groupId,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
+    topic: topics.payment,
+    schema: 'payment' as SchemaName,
+    alsoTopics: [{ topic: topics.account, schema: 'account' }, { topic: topics.action, schema: 'action' }],
+    // The aggregator dead-letters bad input on these topics; here undecodable messages are only logged.
+    deadLetter: false,
+    allowTombstones: true,
+    handle: async (batch: Batch<SchemaTypes[SchemaName]>) => {
+      const values = batch.messages.map((m) => m.value);
+      let events: RuleEvent[];
+      const statuses = new Map<string, string>();
+      if (batch.topic === topics.payment) {
+        events = (values as Payment[]).flatMap((p) => paymentEvent(p) ?? []);
+      } else if (batch.topic === topics.action) {
+        events = (values as Action[]).map(actionEvent);
+      } else {
+        const accounts = (values as Array<Account | null>).filter((a): a is Account => a !== null);
+        const entities = [...new Set(accounts.map((a) => a.entity))];
+        const reads = redis.pipeline();
+        for (const e of entities) reads.get(keys.accountStatus(e));
+        ((await reads.exec()) ?? []).forEach(([err, status], i) => {
+          if (err) throw err;
+          if (typeof status === 'string') statuses.set(entities[i] as string, status);
+        });
+        events = [];
+        for (const a of accounts) {
+          const event = accountEvent(a, statuses.get(a.entity) ?? null);
+          if (event) events.push(event);
+          statuses.set(a.entity, a.status);
+        }
+      }
+      const now = Date.now();
+      const alerts = events.filter((e) => now - e.at_ms <= opts.maxAgeMs).flatMap((event) => eventAlerts(opts.rulesFor(event.entity), event));
+      await runtime.publisher.publish(topics.alert, 'alert', alerts.map((a) => ({ key: a.entity, value: a })));
+      if (statuses.size > 0) {
+        const writes = redis.pipeline();
+        for (const [entity, status] of statuses) writes.set(keys.accountStatus(entity), status);
+        for (const [err] of (await writes.exec()) ?? []) if (err) throw err;
+      }
+      opts.onAlerts(alerts);
+    },
+  });
+}

@@ -9,3 +9,5 @@ export * from './replay';
 export * from './commands/penalties';
 export * from './commands/silence';
 export * from './commands/rules-manage';
+export * from './commands/rules-test';
+export * from './commands/rule-test-report';

@@ -6,6 +6,7 @@ import { STOCK_TEMPLATES } from '@callwatch/notifier';
 import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFiles } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { registerRuleChanges } from './rules-manage';
+import { registerRuleTest } from './rules-test';
 import { withRuleTable } from './rule-table';
 
 /** STOCK_TEMPLATE_IDS are the templates every installation has, as the notifier defines them. */
@@ -127,6 +128,7 @@ export function registerRules(program: Command): void {
       await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false });
     });
   registerRuleChanges(rules);
+  registerRuleTest(rules);
   rules
     .command('list')
     .description('list the rules currently on the rule topic')

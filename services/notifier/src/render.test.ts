@@ -32,6 +32,7 @@ describe('stock templates', () => {
     for (const part of [out.subject, out.html, out.text, out.sms]) expect(part).not.toMatch(/\{\{|undefined|\[object/);
     expect(out.subject.startsWith('[TEST] ')).toBe(test);
     expect(out.sms.startsWith('[TEST] ')).toBe(test);
+    expect(out.text.startsWith('[TEST] ')).toBe(test);
     if (test) expect(out.text).toContain('TEST notification');
   });
 
@@ -67,7 +68,9 @@ describe('escaping', () => {
   it('adds the TEST prefix to custom templates too, once', () => {
     const out = renderNotification(custom({ sms: '[TEST] M' }), buildContext(alert({ test: true })));
     expect(out.subject).toBe('[TEST] S acme');
+    expect(out.text).toBe('[TEST] T acme');
     expect(out.sms).toBe('[TEST] M');
+    expect(renderNotification(custom({}), buildContext(alert())).text).toBe('T acme');
   });
 });
 

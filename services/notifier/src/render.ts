@@ -92,7 +92,7 @@ function withTestPrefix(text: string, test: boolean): string {
 
 /**
  * renderNotification renders a template for one alert: html escapes every value, text and SMS are plain text,
- * and the subject is one line; TEST alerts get a [TEST] prefix on subject and SMS whatever the template says.
+ * and the subject is one line; TEST alerts get a [TEST] prefix on subject, text and SMS whatever the template says.
  */
 export function renderNotification(template: Template, context: NotificationContext): RenderedNotification {
   const compiled = compileTemplate(template);
@@ -100,7 +100,7 @@ export function renderNotification(template: Template, context: NotificationCont
   return {
     subject: withTestPrefix(subject, context.test),
     html: run(template, compiled, 'html', context),
-    text: run(template, compiled, 'text', context),
+    text: withTestPrefix(run(template, compiled, 'text', context), context.test),
     sms: withTestPrefix(run(template, compiled, 'sms', context).trim(), context.test),
   };
 }

@@ -3,9 +3,6 @@ import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
-import { createAwsClients } from './channels/aws-clients';
-import { awsConfigured, createChannelSet } from './channels/channel-set';
-import { ensureSenderVerified } from './channels/ses-email';
 import { NOTIFIER_ENV } from './config';
 import { buildContext } from './context';
 import { redisDedupStore } from './dedup-store';
@@ -13,6 +10,7 @@ import { deliver } from './deliver';
 import { resolveRecipients } from './recipients';
 import { Silencer, silencedNotification } from './silence';
 import { templateFor } from './stock-templates';
+import { openChannels, type Transport } from './transport';
 
 /** NotifierConfig is the parsed NOTIFIER_ENV. */
 export type NotifierConfig = ConfigOf<typeof NOTIFIER_ENV>;
@@ -21,7 +19,7 @@ export type NotifierConfig = ConfigOf<typeof NOTIFIER_ENV>;
 export interface Notifier {
   runtime: Runtime;
   /** Where email and SMS go: `aws` (SES/SNS) or `outbox` (files). */
-  transport: 'aws' | 'outbox';
+  transport: Transport;
   /** The silences as this notifier sees them (tests wait on it). */
   silences: CompactedTable<'silence'>;
   stop(): Promise<void>;
@@ -36,13 +34,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
   health.addCheck('redis', () => redis.status === 'ready');
   const sent = new Counter({ name: 'callwatch_notifications_total', help: 'delivery attempts by channel and outcome', labelNames: ['channel', 'status'], registers: [health.registry] });
 
-  const transport = config.NOTIFY_TRANSPORT === 'auto'
-    ? (config.AWS_ENDPOINT_URL || config.AWS_ACCESS_KEY_ID || awsConfigured() ? 'aws' : 'outbox')
-    : config.NOTIFY_TRANSPORT;
-  const aws = transport === 'aws' ? createAwsClients({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }) : undefined;
-  // Against a local SES (moto) we verify the sender ourselves; in real SES that is an admin's one-time step.
-  if (aws && config.AWS_ENDPOINT_URL) await ensureSenderVerified(aws.ses, config.NOTIFY_EMAIL_FROM);
-  const channels = createChannelSet({ outboxDir: config.NOTIFY_OUTBOX_DIR, webhookSecret: config.WEBHOOK_SECRET, from: config.NOTIFY_EMAIL_FROM, ...(aws ? { aws } : {}) });
+  const { transport, channels } = await openChannels(config);
 
   const table = <N extends 'rule' | 'account' | 'template' | 'silence'>(schema: N, topic: string) =>
     new CompactedTable({ ...runtime, log, topic, schema, groupPrefix: `${config.NOTIFIER_GROUP_ID}-${schema}` });

@@ -1,0 +1,22 @@
+import { loadConfig } from '@callwatch/core';
+import { NOTIFY_ENV } from './config';
+import { chooseTransport, openChannels } from './transport';
+
+describe('transport', () => {
+  it.each([
+    [{}, {}, 'outbox'],
+    [{ AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, {}, 'aws'],
+    [{ AWS_ACCESS_KEY_ID: 'AKIA' }, {}, 'aws'],
+    [{}, { AWS_PROFILE: 'prod' }, 'aws'],
+    [{ NOTIFY_TRANSPORT: 'outbox', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, {}, 'outbox'],
+    [{ NOTIFY_TRANSPORT: 'aws' }, {}, 'aws'],
+  ])('config %p with environment %p sends through %p', (vars, env, expected) => {
+    expect(chooseTransport(loadConfig(NOTIFY_ENV, vars), env)).toBe(expected);
+  });
+
+  it('opens the outbox channels without AWS', async () => {
+    const { transport, channels } = await openChannels(loadConfig(NOTIFY_ENV, { NOTIFY_OUTBOX_DIR: '/tmp/outbox' }), {});
+    expect(transport).toBe('outbox');
+    expect([channels.email.name, channels.sms.name, channels.webhook.name]).toEqual(['outbox', 'outbox', 'webhook']);
+  });
+});

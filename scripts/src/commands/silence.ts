@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { CallwatchError, createLogger, formatDuration, parseDuration } from '@callwatch/core';
-import { CompactedTable, connect, type Connection } from '@callwatch/kafka';
+import { CallwatchError, formatDuration, parseDuration } from '@callwatch/core';
+import { connect } from '@callwatch/kafka';
 import { silenceState } from '@callwatch/notifier';
 import type { Silence } from '@callwatch/schemas';
 import { cliConfig } from '../env';
+import { withTable } from './rule-table';
 
 /** SilenceFlags are the flags of `silence add` as the command line gives them. */
 export interface SilenceFlags {
@@ -80,19 +81,6 @@ export function buildSilence(flags: SilenceFlags, { id, by, now }: { id: string;
   };
 }
 
-/** withSilenceTable runs `fn` with the silence topic read whole, and closes the connection after. */
-async function withSilenceTable<T>(env: NodeJS.ProcessEnv, fn: (table: CompactedTable<'silence'>, connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(cliConfig(env), 'callwatch-cli', ['silence']);
-  const table = new CompactedTable({ ...connection, log: createLogger('cli', 'warn'), topic: connection.topics.silence, schema: 'silence', groupPrefix: 'callwatch-cli' });
-  try {
-    await table.start();
-    return await fn(table, connection);
-  } finally {
-    await table.stop();
-    await connection.close();
-  }
-}
-
 /** addSilence validates the flags, publishes the new silence to the silence topic and prints its id. */
 export async function addSilence(flags: SilenceFlags, options: SilenceOptions = {}): Promise<Silence> {
   const { by = userInfo().username, env = process.env, print = stdout, now = Date.now() } = options;
@@ -110,7 +98,7 @@ export async function addSilence(flags: SilenceFlags, options: SilenceOptions = 
 /** listSilences returns the active and pending silences (with `all`, the expired ones too), soonest start first. */
 export async function listSilences(options: { all?: boolean; env?: NodeJS.ProcessEnv; now?: number } = {}): Promise<Silence[]> {
   const { all = false, env = process.env, now = Date.now() } = options;
-  return withSilenceTable(env, async (table) =>
+  return withTable(env, 'silence', async (table) =>
     [...table.values()]
       .filter((s) => all || silenceState(s, now) !== 'expired')
       .sort((a, b) => a.starts_at_ms - b.starts_at_ms || a.silence_id.localeCompare(b.silence_id)),
@@ -137,7 +125,7 @@ export function formatSilences(silences: Silence[], now: number): string {
  */
 export async function expireSilences(ids: string[], options: SilenceOptions = {}): Promise<string[]> {
   const { by = userInfo().username, env = process.env, print = stdout, now = Date.now() } = options;
-  return withSilenceTable(env, async (table, connection) => {
+  return withTable(env, 'silence', async (table, connection) => {
     const unknown = ids.filter((id) => table.get(id) === undefined);
     if (unknown.length > 0) throw usage(`no such silence on ${connection.topics.silence}: ${unknown.join(', ')}; nothing changed (see callwatch silence list --all)`);
     const expired: Silence[] = [];

@@ -22,6 +22,19 @@ describe('registry codec against the real schema registry', () => {
     expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
   });
 
+  it('finishes a registration that was killed between creating the subject and setting BACKWARD', async () => {
+    // What a SIGKILL during start-up leaves behind: the subject exists at the registry default, NONE.
+    const registry = scope.env.SCHEMA_REGISTRY_URL as string;
+    const subject = `${scope.topics.metric}-value`;
+    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    await fetch(`${registry}/subjects/${subject}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: JSON.stringify(avroSchema('metric')) }) });
+    await fetch(`${registry}/config/${subject}`, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'NONE' }) });
+
+    await scope.codec.register('metric', scope.topics.metric);
+    const config = await fetch(`${registry}/config/${subject}`);
+    expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+  });
+
   it('reads messages written with an older schema, filling new fields with their defaults', async () => {
     // A switch still on an older CDR schema that has no `destination` field.
     const old = JSON.parse(JSON.stringify(avroSchema('cdr'))) as { fields: Array<{ name: string }> };

@@ -24,11 +24,23 @@ export class RegistryCodec {
   async register(name: SchemaName, topic: string): Promise<number> {
     const schema = avroSchema(name);
     const subject = `${topic}-value`;
+    const attempt = () => retry(
+      () => this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
+      { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) },
+    );
     try {
-      const { id } = await retry(
-        () => this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
-        { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) },
-      );
+      let registered: { id: number };
+      try {
+        registered = await attempt();
+      } catch (err) {
+        // A registrar stopped between creating the subject and setting its compatibility (a SIGKILL during start-up)
+        // leaves it at the registry default NONE, and every later start would refuse it. Finish its work: set
+        // BACKWARD and try again. A subject someone set to another level is left alone.
+        if (!/!= NONE/.test(String((err as Error).message))) throw err;
+        await this.setBackward(subject);
+        registered = await attempt();
+      }
+      const { id } = registered;
       const type = Type.forSchema(schema as never);
       this.readers.set(name, { id, type });
       this.writers.set(id, type);
@@ -36,6 +48,15 @@ export class RegistryCodec {
     } catch (err) {
       throw new CallwatchError('CW_ERR_REGISTRY', `could not register schema ${name} for subject ${subject} at ${this.url}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private async setBackward(subject: string): Promise<void> {
+    const response = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'BACKWARD' }),
+    });
+    if (!response.ok) throw new Error(`setting BACKWARD on ${subject}: HTTP ${response.status} ${await response.text()}`);
   }
 
   /** encode serialises a value with the registered schema; it throws CW_ERR_DECODE naming the bad fields. */

@@ -42,7 +42,8 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
     deadLetter: false,
     allowTombstones: true,
     handle: async (batch: Batch<SchemaTypes[SchemaName]>) => {
-      const values = batch.messages.map((m) => m.value);
+      // Tombstones are allowed for the compacted account topic; a null on any topic is skipped, never a crash.
+      const values = batch.messages.map((m) => m.value).filter((v) => v !== null);
       let events: RuleEvent[];
       const statuses = new Map<string, string>();
       if (batch.topic === topics.payment) {
@@ -50,7 +51,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
       } else if (batch.topic === topics.action) {
         events = (values as Action[]).map(actionEvent);
       } else {
-        const accounts = (values as Array<Account | null>).filter((a): a is Account => a !== null);
+        const accounts = values as Account[];
         const entities = [...new Set(accounts.map((a) => a.entity))];
         const reads = redis.pipeline();
         for (const e of entities) reads.get(keys.accountStatus(e));

@@ -31,11 +31,11 @@ export interface Action {
   at_ms: number;
 }
 
-export type AlertEventType = 'fired' | 'repeated' | 'reset';
+export type AlertEventType = 'fired' | 'repeated' | 'reset' | 'report';
 
 export type Level = 'info' | 'warning' | 'error' | 'critical';
 
-/** A transition of one rule for one entity; SRE consumers rely on these fields. Keyed by entity. */
+/** A transition of one rule for one entity, or a scheduled report of its value; SRE consumers rely on these fields. Keyed by entity. */
 export interface AlertEvent {
   event_id: string;
   type: AlertEventType;
@@ -50,7 +50,7 @@ export interface AlertEvent {
   level: Level;
   /** the window */
   sample_period_ms: null | number;
-  /** event time of the transition */
+  /** event time of the transition; for a report, its tick */
   at_ms: number;
   first_fired_at_ms: number;
   test: boolean;

@@ -117,7 +117,8 @@ describe('callwatch replay agrees with the live services', () => {
       redis.disconnect();
     }
     const alerts = await collect(scope, scope.topics.alert, 'alert', (m) => m.length >= offline.outputs.length);
-    const live: ReplayOutput[] = alerts.map(({ value: a }: { value: AlertEvent }) => ({ type: a.type, rule: a.rule_id, entity: a.entity, value: a.value, at: a.at_ms }));
+    // Replay has no wall clock, so it sends no scheduled reports; this test applies no report rule either.
+    const live: ReplayOutput[] = alerts.flatMap(({ value: a }: { value: AlertEvent }) => (a.type === 'report' ? [] : [{ type: a.type, rule: a.rule_id, entity: a.entity, value: a.value, at: a.at_ms }]));
     expect(live.sort((a, b) => a.at - b.at)).toEqual(offline.outputs);
   });
 });

@@ -71,6 +71,19 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:account-status`;
   }
 
+  /**
+   * reportClaim marks one tick of a report rule: an evaluator's lease while it sends the reports, then `done`, so
+   * that evaluators send each tick once. Every scheduler key shares the `{report}` hash tag, so one pipeline reaches them.
+   */
+  reportClaim(ruleId: string, tickMs: number): string {
+    return `${this.prefix}{report}:claim:${ruleId}:${tickMs}`;
+  }
+
+  /** reportCheckedAt holds when an evaluator last looked for due reports, to tell which ticks were missed while none ran. */
+  reportCheckedAt(): string {
+    return `${this.prefix}{report}:checked-at`;
+  }
+
   /** delivered marks one alert event as delivered to one recipient on one channel (dedup). */
   delivered(entity: string, dedupKey: string): string {
     return `${this.prefix}{${entity}}:delivered:${dedupKey}`;

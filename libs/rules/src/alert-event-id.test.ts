@@ -13,6 +13,7 @@ describe('alertEventId', () => {
     ['another rule', ['low-asr-2', 'customer:acme', 'fired', 1000]],
     ['another entity', ['low-asr', 'customer:acme2', 'fired', 1000]],
     ['another type', ['low-asr', 'customer:acme', 'reset', 1000]],
+    ['a report at the same time', ['low-asr', 'customer:acme', 'report', 1000]],
     ['another time', ['low-asr', 'customer:acme', 'fired', 1001]],
   ])('differs for %s', (_name, args) => {
     expect(alertEventId(...args)).not.toBe(alertEventId(...fired));

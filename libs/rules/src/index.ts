@@ -15,5 +15,7 @@ export type { ScriptError, ScriptErrorCode, ScriptLimits, ScriptResult } from '.
 export { decide, nextDeadline } from './decide';
 export type { AlertState, AlertTransition, Decision } from './decide';
 export { alertEventId } from './alert-event-id';
+export { DEFAULT_TIMEZONE, cronProblem, isReportRule, reportTicks, ruleSchedule, scheduleTicks } from './schedule';
+export type { DueInput, ReportTicks, Schedule } from './schedule';
 export { EVENT_FIELDS, RULE_EVENTS, eventAlerts, eventRuleOf, filterMatches, isRuleEvent } from './event-rules';
 export type { FieldValue, RuleEvent, RuleEventName } from './event-rules';

@@ -7,6 +7,7 @@ import {
   type Fields, type FieldPath, type Report,
 } from './rule-fields';
 import { readCodes, readNotify, readScope } from './rule-targets';
+import { DEFAULT_TIMEZONE, cronProblem } from './schedule';
 
 /** RuleBody is a checked rule before it is stamped with who applied it and when. */
 export type RuleBody = Omit<Rule, 'applied_by' | 'applied_at_ms'>;
@@ -14,7 +15,6 @@ export type RuleBody = Omit<Rule, 'applied_by' | 'applied_at_ms'>;
 const SLUG = /^[a-z0-9][a-z0-9-_]*$/;
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-const CRON_FIELD = /^[\d*,/\-A-Za-z?]+$/;
 
 /** checkRule turns one parsed rule mapping into a RuleBody, reporting every problem; null when there was any. */
 export function checkRule(
@@ -100,7 +100,9 @@ function readOperator(f: Fields): string | undefined {
 
 function checkAreaFields(f: Fields, area: string): void {
   const why = `for area ${area}`;
-  if (isMetricArea(area)) {
+  const report = f.obj['schedule'] != null;
+  if (report) checkReportFields(f, area);
+  if (isMetricArea(area) && !report) {
     requireField(f, 'operator', `area ${area} compares its value with a threshold`);
     requireField(f, 'threshold', `area ${area} compares its value with a threshold`);
   }
@@ -117,13 +119,24 @@ function checkAreaFields(f: Fields, area: string): void {
   }
   if (area === 'script') {
     requireField(f, 'script', 'area script runs a function of the metrics');
-    // A script returning a boolean needs no comparison; one returning a number needs both halves.
+    // A script returning a boolean needs no comparison, one returning a number needs both halves, a report neither.
+    if (report) return;
     if (f.obj['operator'] != null) requireField(f, 'threshold', 'an operator compares with a threshold');
     else if (f.obj['threshold'] != null) requireField(f, 'operator', 'a threshold needs an operator');
     else forbidField(f, 'reset_threshold', 'without a threshold');
   } else {
     forbidField(f, 'script', why);
   }
+}
+
+// A report sends its area's value at every tick whatever it is: nothing to compare, hold, repeat or penalise.
+function checkReportFields(f: Fields, area: string): void {
+  if (area === 'event') {
+    forbidField(f, 'schedule', 'for area event, which has no value to report');
+    return;
+  }
+  const why = 'in a rule with a schedule, which reports its value at every tick whatever it is';
+  for (const key of ['operator', 'threshold', 'reset_threshold', 'min_attempts', 'for', 'repeat', 'penalty']) forbidField(f, key, why);
 }
 
 function checkResetSide(f: Fields, operator: string, threshold: number, reset: number): void {
@@ -137,7 +150,7 @@ function checkResetSide(f: Fields, operator: string, threshold: number, reset: n
   }
 }
 
-// Only the shapes are checked here; the evaluator interprets event names, filters, scripts and schedules.
+// Event names, filters and schedules are checked here; scripts only for their shape (they compile in the evaluator).
 function checkExtras(f: Fields): void {
   const event = readString(f, 'event');
   if (event !== undefined && !isRuleEvent(event)) f.report(['event'], `expected one of ${RULE_EVENTS.join(', ')}, got ${describe(event)}`);
@@ -145,18 +158,26 @@ function checkExtras(f: Fields): void {
   const filter = f.obj['filter'];
   if (filter != null && !isMapping(filter)) f.report(['filter'], `expected a mapping of event fields, got ${describe(filter)}`);
   else if (filter != null && isRuleEvent(event)) checkFilter(f, event, filter as Record<string, unknown>);
-  const schedule = readString(f, 'schedule');
-  if (schedule !== undefined) {
-    const fields = schedule.trim().split(/\s+/);
-    if (fields.length !== 5 || !fields.every((x) => CRON_FIELD.test(x))) {
-      f.report(['schedule'], `expected a cron expression of 5 fields such as "0 8 * * *", got ${describe(schedule)}`);
-    }
-  }
   const timezone = readString(f, 'timezone');
+  const zoneOk = timezone === undefined || isTimeZone(timezone);
   if (timezone !== undefined) {
-    if (!isTimeZone(timezone)) f.report(['timezone'], `expected an IANA time zone such as Europe/Berlin, got ${describe(timezone)}`);
+    if (!zoneOk) f.report(['timezone'], `expected an IANA time zone such as Europe/Berlin, got ${describe(timezone)}`);
     requireField(f, 'schedule', 'a timezone applies to a schedule');
   }
+  const schedule = readString(f, 'schedule');
+  if (schedule !== undefined) checkSchedule(f, schedule, zoneOk ? (timezone ?? DEFAULT_TIMEZONE) : DEFAULT_TIMEZONE);
+}
+
+// The evaluator runs schedules with croner, so croner judges them here too; its reason follows the usual message.
+function checkSchedule(f: Fields, schedule: string, timezone: string): void {
+  const fields = schedule.trim().split(/\s+/);
+  const expected = 'expected a cron expression of 5 fields such as "0 8 * * *"';
+  if (fields.length !== 5 && !schedule.trim().startsWith('@')) {
+    f.report(['schedule'], `${expected}, got ${describe(schedule)}`);
+    return;
+  }
+  const problem = cronProblem(schedule, timezone);
+  if (problem !== null) f.report(['schedule'], `${expected}, got ${describe(schedule)} (${problem})`);
 }
 
 // A filter names fields of its event, each with a value, { not: value }, { in: [values] } or { not_in: [values] }.

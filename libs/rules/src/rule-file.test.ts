@@ -84,12 +84,28 @@ describe('validateRuleFiles', () => {
   });
 
   it('stores event, script and schedule fields as extra_json', () => {
-    const text = lines(
+    const event = lines(
       'id: payment-received', 'title: Payment received', 'scope: { all: customers }', 'area: event', 'level: info',
-      'event: payment_completed', 'filter: { source: { not: portal } }', 'schedule: "0 8 * * *"', 'timezone: Europe/Berlin',
+      'event: payment_completed', 'filter: { source: { not: portal } }',
     );
-    const [rule] = validateRuleFiles([{ path: 'a.yaml', text }], opts).rules;
-    expect(JSON.parse(rule?.extra_json ?? 'null')).toEqual({ event: 'payment_completed', filter: { source: { not: 'portal' } }, schedule: '0 8 * * *', timezone: 'Europe/Berlin' });
+    const report = lines('id: daily-balance', 'title: Daily balance', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 8 * * *"', 'timezone: Europe/Berlin');
+    const { rules, errors } = validateRuleFiles([{ path: 'a.yaml', text: event }, { path: 'b.yaml', text: report }], opts);
+    expect(errors).toEqual([]);
+    expect(rules.map((r) => JSON.parse(r.extra_json ?? 'null') as unknown)).toEqual([
+      { event: 'payment_completed', filter: { source: { not: 'portal' } } },
+      { schedule: '0 8 * * *', timezone: 'Europe/Berlin' },
+    ]);
+  });
+
+  it.each<[string, string[]]>([
+    ['a gauge', ['area: balance']],
+    ['a window, in UTC by default', ['area: asr', 'sample_period: 1h', 'schedule: "@daily"']],
+    ['a script', ['area: script', 'script: "return m.balance * 2"']],
+  ])('reads a report rule of %s: a schedule and no threshold', (_name, fields) => {
+    const text = lines('id: report', 'title: Report', 'scope: { all: customers }', 'level: info', ...fields, ...(fields.some((x) => x.startsWith('schedule')) ? [] : ['schedule: "0 8 * * MON-FRI"']));
+    const { rules, errors } = validateRuleFiles([{ path: 'a.yaml', text }], opts);
+    expect(errors).toEqual([]);
+    expect(rules[0]).toMatchObject({ operator: null, threshold: null, reset_threshold: null, for_ms: 0, repeat_ms: 0, penalty_ms: null });
   });
 
   it('reports the reset side with its own code, at the value', () => {
@@ -146,7 +162,20 @@ describe('validateRuleFiles', () => {
     ['event rule with a threshold', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'event: payment_completed', 'threshold: 5', 'level: info'), ['a.yaml:6:12 rules[0].threshold: expected no threshold for area event, got 5']],
     ['event rule without event', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'level: info'), ['a.yaml:1:1 rules[0].event: expected field event (area event notifies on an event), got nothing']],
     ['script with an operator and no threshold', lines('id: s', 'title: S', 'scope: { all: customers }', 'area: script', 'script: "return 1"', 'operator: ">"', 'level: info'), ['a.yaml:1:1 rules[0].threshold: expected field threshold (an operator compares with a threshold), got nothing']],
-    ['bad cron', base('schedule: "8 o\'clock"'), ['a.yaml:9:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "8 o\'clock"']],
+    ['bad cron', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "8 o\'clock"'), ['a.yaml:6:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "8 o\'clock"']],
+    ['cron with a field out of range', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "61 8 * * *"'), ['a.yaml:6:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "61 8 * * *" (Invalid value for minute: 61)']],
+    ['cron with seconds', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 0 8 * * *"'), ['a.yaml:6:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "0 0 8 * * *"']],
+    ['cron with a bad weekday', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 8 * * MON-FUN"'), ['a.yaml:6:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "0 8 * * MON-FUN" (configuration entry 5 (1-FUN) contains illegal characters.)']],
+    ['cron that matches no date', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 8 31 2 *"'), ['a.yaml:6:11 rules[0].schedule: expected a cron expression of 5 fields such as "0 8 * * *", got "0 8 31 2 *" (it matches no date)']],
+    ['report with a threshold', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 8 * * *"', 'operator: "<"', 'threshold: 5'), [
+      'a.yaml:7:11 rules[0].operator: expected no operator in a rule with a schedule, which reports its value at every tick whatever it is, got "<"',
+      'a.yaml:8:12 rules[0].threshold: expected no threshold in a rule with a schedule, which reports its value at every tick whatever it is, got 5',
+    ]],
+    ['report with a penalty', lines('id: r', 'title: R', 'scope: { class: gold }', 'area: balance', 'level: info', 'schedule: "0 8 * * *"', 'penalty: 1h', 'repeat: 1h'), [
+      'a.yaml:7:10 rules[0].penalty: expected no penalty in a rule with a schedule, which reports its value at every tick whatever it is, got "1h"',
+      'a.yaml:8:9 rules[0].repeat: expected no repeat in a rule with a schedule, which reports its value at every tick whatever it is, got "1h"',
+    ]],
+    ['scheduled event rule', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'event: payment_completed', 'schedule: "0 8 * * *"', 'level: info'), ['a.yaml:6:11 rules[0].schedule: expected no schedule for area event, which has no value to report, got "0 8 * * *"']],
     ['timezone without schedule', base('timezone: Mars/Olympus'), ['a.yaml:1:1 rules[0].schedule: expected field schedule (a timezone applies to a schedule), got nothing', 'a.yaml:9:11 rules[0].timezone: expected an IANA time zone such as Europe/Berlin, got "Mars/Olympus"']],
     ['not a mapping', 'just text\n', ['a.yaml:1:1 rules[0]: expected a rule mapping with id, title, scope, area and level, got "just text"']],
     ['duplicate keys', base('level: info'), ['a.yaml:9:1 expected valid YAML or JSON, got Map keys must be unique']],

@@ -33,9 +33,12 @@ describe('ruleToFile', () => {
     ['a code_ratio rule over all carriers', { scope: { kind: 'all_carriers', value: null }, area: 'code_ratio', operator: '>', threshold: 20, reset_threshold: 10, codes: [486, 503] }],
     ['a gauge', { scope: { kind: 'all_customers', value: null }, area: 'balance', operator: '<', threshold: 5.5, sample_period_ms: null }],
     ['a min_attempts of 0', { min_attempts: 0 }],
-    ['an event rule with a schedule', {
+    ['an event rule', {
       area: 'event', operator: null, threshold: null, sample_period_ms: null,
-      extra_json: JSON.stringify({ event: 'payment_completed', filter: { source: { not: 'portal' } }, schedule: '0 8 * * *', timezone: 'UTC' }),
+      extra_json: JSON.stringify({ event: 'payment_completed', filter: { source: { not: 'portal' } } }),
+    }],
+    ['a report rule', {
+      area: 'balance', operator: null, threshold: null, sample_period_ms: null, extra_json: JSON.stringify({ schedule: '0 8 * * *', timezone: 'Europe/Berlin' }),
     }],
     ['a script rule', { area: 'script', operator: '>', threshold: 1, sample_period_ms: 300_000, extra_json: JSON.stringify({ script: 'return m.asr / 2' }) }],
   ])('round-trips %s', (_name, overrides) => {

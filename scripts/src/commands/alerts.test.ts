@@ -11,6 +11,12 @@ describe('formatAlert', () => {
     expect(formatAlert(fired)).toBe('2026-11-23T01:02:03.000Z  FIRED    warning  customer:acme  low-asr: asr 12.35 <= 30 over 5m');
   });
 
+  it('shows a report with its value and window, without a condition', () => {
+    const report: AlertEvent = { ...fired, type: 'report', rule_id: 'hourly-asr', level: 'info', value: 48.123, threshold: null, reset_threshold: null, operator: null, sample_period_ms: 3_600_000 };
+    expect(formatAlert(report)).toBe('2026-11-23T01:02:03.000Z  REPORT   info     customer:acme  hourly-asr: asr 48.12 over 1h');
+    expect(formatAlert({ ...report, area: 'balance', value: null, sample_period_ms: null })).toBe('2026-11-23T01:02:03.000Z  REPORT   info     customer:acme  hourly-asr: balance n/a');
+  });
+
   it('shows the reset threshold a reset crossed back over', () => {
     expect(formatAlert({ ...fired, type: 'reset', value: 34.78 })).toBe('2026-11-23T01:02:03.000Z  RESET    warning  customer:acme  low-asr: asr 34.78 back past 31 over 5m');
   });

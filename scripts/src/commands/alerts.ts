@@ -9,11 +9,12 @@ import { cliConfig } from '../env';
 export function formatAlert(a: AlertEvent): string {
   const value = a.value === null ? 'n/a' : Number(a.value.toFixed(2));
   const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
-  // A reset no longer meets the condition, so it shows the threshold it crossed back over.
+  // A reset no longer meets the condition, so it shows the threshold it crossed back over; a report has none.
   const condition = a.type === 'reset'
     ? `back past ${a.reset_threshold ?? a.threshold}`
-    : `${a.operator ?? ''} ${a.threshold ?? ''}`.trim();
-  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${a.area} ${value} ${condition}${window}`;
+    : a.type === 'report' ? '' : `${a.operator ?? ''} ${a.threshold ?? ''}`.trim();
+  const what = [a.area, value, condition].filter((part) => part !== '').join(' ');
+  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${what}${window}`;
 }
 
 /** registerAlerts adds `callwatch alerts tail` to the CLI. */
@@ -21,7 +22,7 @@ export function registerAlerts(program: Command): void {
   const alerts = program.command('alerts').description('read alert events');
   alerts
     .command('tail')
-    .description('print alert events (fired, repeated, reset) as they arrive, until Ctrl-C')
+    .description('print alert events (fired, repeated, reset, report) as they arrive, until Ctrl-C')
     .option('--from-beginning', 'start with the oldest event still on the topic')
     .option('--json', 'print each event as one JSON object per line')
     .action(async (flags: { fromBeginning?: boolean; json?: boolean }) => {

@@ -25,6 +25,8 @@ describe('testVerdict', () => {
     ['names the windows the aggregator keeps', rule({ sample_period_ms: 1_800_000 }), [window({ sample_period_ms: 300_000 }), window({ sample_period_ms: 3_600_000 })], { value: null, attempts: null }, 'no_data', 'no data (no 30m window: the aggregator keeps 5m, 1h)'],
     ['has no data without a value', rule({ area: 'acd' }), [window({ answered: 0 })], { value: null, attempts: 5 }, 'no_data', 'no data (no acd value in the 15m window)'],
     ['has no data without a gauge', rule({ area: 'balance', sample_period_ms: null }), [], { value: null, attempts: null }, 'no_data', 'no data (no balance value for customer:acme)'],
+    ['reports whatever the value, naming the next tick', rule({ area: 'balance', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null, extra_json: '{"schedule":"0 8 * * *","timezone":"Europe/Berlin"}' }), [], { value: 12, attempts: null }, 'report', 'report (sent at every tick of "0 8 * * *" in Europe/Berlin, whatever the value; next 2026-01-02T07:00:00Z)'],
+    ['reports without data too', rule({ area: 'balance', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null, extra_json: '{"schedule":"0 2 * * *"}' }), [], { value: null, attempts: null }, 'report', 'report (sent at every tick of "0 2 * * *" in UTC, whatever the value; next 2026-01-03T02:00:00Z); no data now (no balance value for customer:acme)'],
     ['explains event rules', rule({ area: 'event', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null }), [], { value: null, attempts: null }, 'no_data', 'no data (an event rule fires on events, not on metrics)'],
   ] as const)('%s', (_, r, windows, observation, outcome, decision) => {
     expect(testVerdict(r, snapshot([...windows]), observation, NOW)).toEqual({ outcome, decision });
@@ -37,6 +39,13 @@ describe('testAlert', () => {
       event_id: 'test-1', type: 'fired', rule_id: 'low-asr', rule_title: 'Low ASR', entity: 'customer:acme', area: 'asr', value: 20, threshold: 30,
       reset_threshold: 31, operator: '<=', level: 'warning', sample_period_ms: 900_000, at_ms: NOW, first_fired_at_ms: NOW, test: true,
     });
+  });
+});
+
+describe('testAlert of a report rule', () => {
+  it('is a report marked test', () => {
+    const report = rule({ area: 'balance', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null, extra_json: '{"schedule":"0 8 * * *"}' });
+    expect(testAlert(report, 'customer:acme', 12, 'test-2', NOW)).toMatchObject({ type: 'report', value: 12, threshold: null, operator: null, test: true });
   });
 });
 

@@ -1,10 +1,15 @@
 import { formatDuration } from '@callwatch/core';
 import { isoUtc, type RecipientChannel } from '@callwatch/notifier';
-import { decide, isWindowedArea, type AlertState, type Observation } from '@callwatch/rules';
+import { decide, isReportRule, isWindowedArea, ruleSchedule, scheduleTicks, type AlertState, type Observation } from '@callwatch/rules';
 import type { Account, AlertEvent, MetricSnapshot, Notification, Rule, RuleScope } from '@callwatch/schemas';
 
-/** TestOutcome is what a fresh evaluation decides: fire now, fire once `for` has passed, stay ok, or hold without data. */
-export type TestOutcome = 'fire' | 'pending' | 'ok' | 'no_data';
+/**
+ * TestOutcome is what a fresh evaluation decides: fire now, fire once `for` has passed, stay ok, or hold without data;
+ * a report rule reports, whatever the value.
+ */
+export type TestOutcome = 'fire' | 'pending' | 'ok' | 'no_data' | 'report';
+
+const YEAR_MS = 366 * 86_400_000;
 
 /** TestVerdict is a TestOutcome with the sentence that explains it. */
 export interface TestVerdict {
@@ -49,6 +54,12 @@ export interface RuleTestReport extends TestVerdict {
  * (decide() at `now`), with the reason when it has no data.
  */
 export function testVerdict(rule: Rule, snapshot: MetricSnapshot, observation: Observation, now: number): TestVerdict {
+  const schedule = ruleSchedule(rule);
+  if (schedule) {
+    const next = scheduleTicks(schedule, now, now + YEAR_MS, 1)[0];
+    const noData = observation.value === null ? `; no data now (${noDataReason(rule, snapshot, observation)})` : '';
+    return { outcome: 'report', decision: `report (sent at every tick of "${schedule.cron}" in ${schedule.timezone}, whatever the value${next === undefined ? '' : `; next ${isoUtc(next)}`})${noData}` };
+  }
   const { state } = decide(rule, undefined, observation, now);
   // decide leaves the value unset only when it held the state for lack of data.
   if (state.value === null) return { outcome: 'no_data', decision: `no data (${noDataReason(rule, snapshot, observation)})` };
@@ -71,11 +82,11 @@ function noDataReason(rule: Rule, snapshot: MetricSnapshot, observation: Observa
   return rule.area === 'script' ? 'the script returned no value' : `no ${rule.area} value for ${snapshot.entity}`;
 }
 
-/** testAlert is the alert event a test renders: `fired`, marked test, at `now`, with the live value (null without data). */
+/** testAlert is the alert event a test renders: `fired` (`report` for a report rule), marked test, at `now`, with the live value (null without data). */
 export function testAlert(rule: Rule, entity: string, value: number | null, eventId: string, now: number): AlertEvent {
   return {
     event_id: eventId,
-    type: 'fired',
+    type: isReportRule(rule) ? 'report' : 'fired',
     rule_id: rule.id,
     rule_title: rule.title,
     entity,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { CallwatchError, createLogger, parseEntity } from '@callwatch/core';
-import { readEntity } from '@callwatch/aggregator';
-import { AlertStore } from '@callwatch/evaluator';
+import { AlertStore, readLiveSnapshot } from '@callwatch/evaluator';
 import { CompactedTable, type Connection } from '@callwatch/kafka';
 import {
   buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor,
@@ -56,7 +55,7 @@ export async function testRule(id: string, entity: string, options: RuleTestOpti
       const { snapshot, liveState } = await readLive(env, entity, rule.id, now);
       const observation = await observe(rule, snapshot);
       const alert = testAlert(rule, entity, observation.value, `test-${randomUUID()}`, now);
-      const template = templateFor(rule.area, rule.template, templates.view());
+      const template = templateFor(rule.area, rule.template, templates.view(), alert.type);
       const context = buildContext(alert, rule, account);
       const recipients = resolveRecipients(rule, account);
       const rendered = renderNotification(template, context);
@@ -111,9 +110,8 @@ async function readLive(env: NodeJS.ProcessEnv, entity: string, ruleId: string, 
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
   try {
-    const [stored, state] = await Promise.all([readEntity(redis, keys, entity), new AlertStore(redis, keys).get(entity, ruleId)]);
-    const { clockMs, windows, channels, balance, late } = stored;
-    return { snapshot: { entity, at_ms: clockMs ?? now, windows, channels, balance, late }, liveState: state ?? null };
+    const [snapshot, state] = await Promise.all([readLiveSnapshot(redis, keys, entity, now), new AlertStore(redis, keys).get(entity, ruleId)]);
+    return { snapshot, liveState: state ?? null };
   } finally {
     redis.disconnect();
   }

@@ -21,9 +21,10 @@ describe('decidePenalty', () => {
     expect(decidePenalty({ ...current, until_ms: 9_999_999 }, alert('fired', 61_000), rule)).toBeNull();
   });
 
-  it('does nothing for resets, repeats, rules without a penalty, or unknown rules', () => {
+  it('does nothing for resets, repeats, reports, rules without a penalty, or unknown rules', () => {
     expect(decidePenalty(null, alert('reset', 1_000), rule)).toBeNull();
     expect(decidePenalty(null, alert('repeated', 1_000), rule)).toBeNull();
+    expect(decidePenalty(null, alert('report', 1_000), rule)).toBeNull();
     expect(decidePenalty(null, alert('fired', 1_000), { ...rule, penalty_ms: null })).toBeNull();
     expect(decidePenalty(null, alert('fired', 1_000), undefined)).toBeNull();
   });

@@ -15,7 +15,8 @@ export function actionId(entity: string, type: Action['type'], untilMs: number):
 
 /**
  * decidePenalty turns a fired alert of a rule with a penalty into a `disable` action until the alert's time plus
- * the penalty; a second firing while disabled extends the end (never shortens it). Returns null when nothing changes.
+ * the penalty; a second firing while disabled extends the end (never shortens it). Returns null when nothing changes,
+ * and always for repeated, reset and report events: only a firing is a penalty's cause.
  */
 export function decidePenalty(current: Penalty | null, alert: AlertEvent, rule: Rule | undefined): { penalty: Penalty; action: Action } | null {
   if (alert.type !== 'fired' || !rule || rule.penalty_ms === null || rule.penalty_ms <= 0) return null;

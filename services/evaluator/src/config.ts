@@ -6,6 +6,12 @@ const positiveInt = (raw: string): number => {
   return n;
 };
 
+const positiveDuration = (raw: string): number => {
+  const ms = parsers.durationMs(raw);
+  if (!(ms > 0)) throw new Error(`expected a positive duration such as 10s, got "${raw}"`);
+  return ms;
+};
+
 /** EVALUATOR_ENV is the evaluator's configuration, read once at start. */
 export const EVALUATOR_ENV = {
   ...COMMON_ENV,
@@ -14,4 +20,6 @@ export const EVALUATOR_ENV = {
   EVALUATOR_EVENT_MAX_AGE_MS: env(positiveInt, 'event rules ignore payments, account changes and penalty actions older than this, in milliseconds', 3_600_000),
   EVALUATOR_SCRIPT_TIMEOUT_MS: env(positiveInt, 'time limit of one call of a script rule, in milliseconds', 50),
   EVALUATOR_SCRIPT_MEMORY_BYTES: env(positiveInt, 'memory limit of one call of a script rule, in bytes', 16 * 1024 * 1024),
+  EVALUATOR_SCHEDULE_CHECK_MS: env(positiveDuration, 'how often report rules (rules with a schedule) are checked for due ticks, in milliseconds or with a unit', 10_000),
+  EVALUATOR_SCHEDULE_CATCHUP_MS: env(positiveDuration, 'how late a report tick missed while no evaluator ran is still sent (older ones are skipped), in milliseconds or with a unit', 3_600_000),
 };

@@ -40,6 +40,11 @@ describe('evaluateSnapshot', () => {
     expect(few?.event).toBeNull();
   });
 
+  it('never judges a report rule on a snapshot: it sends on its schedule', () => {
+    const report: Rule = { ...rule, operator: null, threshold: null, reset_threshold: null, extra_json: JSON.stringify({ schedule: '0 8 * * *' }) };
+    expect(evaluateSnapshot([report], snapshot('customer:acme', 1_000, 20, 0), () => undefined)).toEqual([]);
+  });
+
   it('applies class rules to entities whose account has the class', () => {
     const gold: Rule = { ...rule, scope: { kind: 'class', value: 'gold' } };
     expect(evaluateSnapshot([gold], snapshot('customer:zed', 1_000, 20, 0), () => undefined, { class: 'gold' })[0]?.event?.type).toBe('fired');

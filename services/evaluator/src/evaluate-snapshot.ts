@@ -1,11 +1,12 @@
-import { alertEventId, decide, metricValue, ruleApplies, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
+import { alertEventId, decide, isReportRule, metricValue, ruleApplies, type AlertState, type AlertTransition, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** Evaluation is the outcome of one rule on one snapshot: the new state, and the alert event if there was a transition. */
 export interface Evaluation {
   rule: Rule;
   state: AlertState;
-  event: AlertEvent | null;
+  /** a transition: fired, repeated or reset (reports come from the scheduler, never from a snapshot) */
+  event: (AlertEvent & { type: AlertTransition['type'] }) | null;
   /** scriptError is why a script rule had no data on this snapshot (so its state was held), to be reported. */
   scriptError: ScriptError | null;
 }
@@ -15,10 +16,13 @@ export interface EvaluateOptions {
   scripts?: ScriptSandbox;
 }
 
-/** applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account). */
+/**
+ * applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account). Report
+ * rules (with a schedule) are left out: they send on their schedule, never on a snapshot.
+ */
 export function applicableRules(rules: Iterable<Rule>, entity: string, account?: { class: string | null }): Rule[] {
   const out: Rule[] = [];
-  for (const rule of rules) if (rule.enabled && ruleApplies(rule, entity, account)) out.push(rule);
+  for (const rule of rules) if (rule.enabled && !isReportRule(rule) && ruleApplies(rule, entity, account)) out.push(rule);
   return out;
 }
 

@@ -2,3 +2,5 @@ export * from './service';
 export * from './config';
 export * from './evaluate-snapshot';
 export { AlertStore } from './alert-store';
+export { readLiveSnapshot, readLiveSnapshots } from './live-snapshot';
+export { reportEntities, reportEvent } from './reports';

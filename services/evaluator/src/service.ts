@@ -8,6 +8,7 @@ import { AlertStore, stateChanged, stateKey } from './alert-store';
 import { EVALUATOR_ENV } from './config';
 import { evaluateSnapshot } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
+import { checkScheduleConfig, startScheduler } from './scheduler';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
 export type EvaluatorConfig = ConfigOf<typeof EVALUATOR_ENV>;
@@ -19,8 +20,14 @@ export interface Evaluator {
   stop(): Promise<void>;
 }
 
-/** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive. */
-export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV)): Promise<Evaluator> {
+/** EvaluatorOptions are what tests change beyond the configuration: the clock of report schedules. */
+export interface EvaluatorOptions {
+  now?: () => number;
+}
+
+/** startEvaluator loads every rule first, then evaluates metric snapshots as they arrive and sends scheduled reports. */
+export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUATOR_ENV), options: EvaluatorOptions = {}): Promise<Evaluator> {
+  checkScheduleConfig(config.EVALUATOR_SCHEDULE_CHECK_MS, config.EVALUATOR_SCHEDULE_CATCHUP_MS);
   const scripts = await ScriptSandbox.create({ timeoutMs: config.EVALUATOR_SCRIPT_TIMEOUT_MS, memoryLimitBytes: config.EVALUATOR_SCRIPT_MEMORY_BYTES });
   const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert', 'payment', 'action']);
   const { log, topics, publisher, health } = runtime;
@@ -115,13 +122,18 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     rulesFor: (entity) => (index ??= new RuleIndex(rules.values())).forEntity(entity, accounts.get(entity)),
     onAlerts: countAlerts,
   });
+  const scheduler = startScheduler({
+    redis, keys, log, scripts, now: options.now ?? Date.now, checkMs: config.EVALUATOR_SCHEDULE_CHECK_MS, catchupMs: config.EVALUATOR_SCHEDULE_CATCHUP_MS,
+    rules: () => rules.values(), accounts: () => accounts.values(), onReports: countAlerts,
+    publish: (events) => publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e }))),
+  });
   log.info({ topic: topics.metric }, 'evaluator running');
 
   return {
     runtime,
     rules,
     stop: async () => {
-      await Promise.all([consumer.stop(), eventRules.stop()]);
+      await Promise.all([consumer.stop(), eventRules.stop(), scheduler.stop()]);
       scripts.dispose();
       await Promise.all([rules.stop(), accounts.stop()]);
       await runtime.close();

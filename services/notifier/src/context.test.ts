@@ -35,7 +35,7 @@ describe('buildContext', () => {
       rule: { id: 'r', title: 'Rule' },
       threshold: '30.0', resetThreshold: '31.0', operator: '<', operatorText: 'below', level: 'error', window: '1h',
       firedAt: '2024-01-02T04:34:05Z', firstFiredAt: '2024-01-02T03:04:05Z', firingFor: '1h30m', transition: 'still firing',
-      isRepeated: true, isFired: false, isReset: false, areaLabel: 'ASR',
+      isRepeated: true, isFired: false, isReset: false, isReport: false, areaLabel: 'ASR',
     });
   });
 
@@ -43,6 +43,11 @@ describe('buildContext', () => {
     const rule = { title: 'Too many 503s', codes: [503, 486] } as Rule;
     const context = buildContext(alert({ area: 'code_ratio' }), rule, { name: '  Tier One  ', currency: 'USD' } as Account);
     expect([context.entity.name, context.rule.title, context.areaLabel]).toEqual(['Tier One', 'Too many 503s', 'SIP 503/486 ratio']);
+  });
+
+  it('marks a report, which has a value and no threshold', () => {
+    const context = buildContext(alert({ type: 'report', area: 'balance', value: 12, threshold: null, operator: null, sample_period_ms: null }), undefined, { name: 'T1', currency: 'EUR' } as Account);
+    expect(context).toMatchObject({ isReport: true, isFired: false, transition: 'report', value: '12.00', unit: ' EUR', hasValue: true, threshold: 'n/a', window: '' });
   });
 
   it('handles alerts without value, threshold or window (event rules)', () => {

@@ -20,7 +20,7 @@ export interface NotificationContext {
   operatorText: string;
   level: string;
   window: string;
-  /** When this event happened (the transition's event time), even for repeated and reset events. */
+  /** When this event happened (the transition's event time), even for repeated and reset events; a report's tick. */
   firedAt: string;
   firstFiredAt: string;
   /** How long the alert has been firing at this event, e.g. 1h15m. */
@@ -30,10 +30,12 @@ export interface NotificationContext {
   isFired: boolean;
   isRepeated: boolean;
   isReset: boolean;
+  /** True for a scheduled report, which carries a value and no threshold. */
+  isReport: boolean;
   test: boolean;
 }
 
-const TRANSITIONS: Record<AlertEventType, string> = { fired: 'fired', repeated: 'still firing', reset: 'resolved' };
+const TRANSITIONS: Record<AlertEventType, string> = { fired: 'fired', repeated: 'still firing', reset: 'resolved', report: 'report' };
 
 const OPERATOR_TEXT: Record<string, string> = {
   '<': 'below', '<=': 'at or below', '>': 'above', '>=': 'at or above', '=': 'equal to', '!=': 'not equal to',
@@ -86,6 +88,7 @@ export function buildContext(alert: AlertEvent, rule?: Rule, account?: Account):
     isFired: alert.type === 'fired',
     isRepeated: alert.type === 'repeated',
     isReset: alert.type === 'reset',
+    isReport: alert.type === 'report',
     test: alert.test,
   };
 }

@@ -18,7 +18,7 @@ const custom = (over: Partial<Template>): Template => ({
 });
 
 describe('stock templates', () => {
-  const types: AlertEventType[] = ['fired', 'repeated', 'reset'];
+  const types: AlertEventType[] = ['fired', 'repeated', 'reset', 'report'];
   const cases = Object.keys(STOCK_TEMPLATES).flatMap((id) => types.flatMap((type) => [false, true].map((test) => [id, type, test] as const)));
 
   it.each(cases)('%s renders a %s alert (test: %s)', (id, type, test) => {
@@ -43,6 +43,19 @@ describe('stock templates', () => {
     expect(subject('reset')).toBe('[warning] Low ASR Warning: ACME ASR 27.5% (resolved)');
     const text = renderNotification(STOCK_TEMPLATES.asr as Template, buildContext(alert({ type: 'reset' }))).text;
     expect(text).toContain('is back to 27.5%. The alert resolved after firing for 1h15m (since 2024-05-01T11:15:00Z).');
+  });
+
+  it('reads as a report: the value at the tick, no threshold', () => {
+    const report = alert({ type: 'report', rule_title: 'Daily balance', area: 'balance', value: 42.5, threshold: null, reset_threshold: null, operator: null, sample_period_ms: null, at_ms: Date.UTC(2024, 4, 1, 6) });
+    const out = renderNotification(STOCK_TEMPLATES.report as Template, buildContext(report, undefined, account('ACME')));
+    expect(out.subject).toBe('Report: Daily balance — ACME: 42.50 USD');
+    expect(out.text).toContain('Balance for ACME: 42.50 USD.');
+    expect(out.text).toContain('Report time: 2024-05-01T06:00:00Z');
+    expect(out.text).not.toMatch(/threshold|fired/i);
+    expect(out.sms).toBe('Report: Daily balance - ACME Balance 42.50 USD 2024-05-01T06:00:00Z');
+    const windowed = renderNotification(STOCK_TEMPLATES.report as Template, buildContext({ ...report, area: 'asr', value: null, sample_period_ms: 3_600_000 }, undefined, account('ACME')));
+    expect(windowed.subject).toBe('Report: Daily balance — ACME: no data');
+    expect(windowed.text).toContain('ASR for ACME over the last 1h: no data.');
   });
 });
 

@@ -59,7 +59,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
       log.info({ rule: alert.rule_id, entity: alert.entity, event: alert.event_id, silence: silence.silence_id }, 'alert silenced: nothing sent');
       return recipients.map((r) => silencedNotification(alert, channels[r.channel].name, r.recipient, silence, now));
     }
-    const template = templateFor(alert.area, rule.template, templates.view());
+    const template = templateFor(alert.area, rule.template, templates.view(), alert.type);
     const context = buildContext(alert, rule, account);
     const dedup = redisDedupStore(redis, keys, alert.entity);
     const perRecipient = await Promise.all(

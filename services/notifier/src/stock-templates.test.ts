@@ -1,10 +1,10 @@
 import type { Template } from '@callwatch/schemas';
 import { STOCK_TEMPLATES, templateFor } from './stock-templates';
 
-const AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'channels', 'spend', 'margin', 'sdr', 'code_ratio', 'balance', 'event', 'default'];
+const AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'channels', 'spend', 'margin', 'sdr', 'code_ratio', 'balance', 'event', 'report', 'default'];
 
 describe('stock templates', () => {
-  it('exist for every area, plus event and default, keyed by their id', () => {
+  it('exist for every area, plus event, report and default, keyed by their id', () => {
     expect(Object.keys(STOCK_TEMPLATES).sort()).toEqual([...AREAS].sort());
     for (const [id, template] of Object.entries(STOCK_TEMPLATES)) expect(template.id).toBe(id);
   });
@@ -23,5 +23,13 @@ describe('templateFor', () => {
     ['default for script and unknown areas', 'script', null, new Map(), STOCK_TEMPLATES.default],
   ])('picks %s', (_name, area, id, custom, expected) => {
     expect(templateFor(area, id, custom)).toBe(expected);
+  });
+
+  it.each([
+    ['the report template for a report, whatever the area', 'balance', null, new Map(), STOCK_TEMPLATES.report],
+    ['an admin override of the report template', 'asr', null, new Map([['report', { ...override, id: 'report' }], ['asr', override]]), { ...override, id: 'report' }],
+    ['the template the rule names', 'balance', 'low-asr', new Map([['low-asr', mine]]), mine],
+  ])('picks for a report %s', (_name, area, id, custom, expected) => {
+    expect(templateFor(area, id, custom, 'report')).toEqual(expected);
   });
 });

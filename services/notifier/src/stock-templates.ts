@@ -1,4 +1,4 @@
-import type { Template } from '@callwatch/schemas';
+import type { AlertEventType, Template } from '@callwatch/schemas';
 import { AREA_FORMATS, DEFAULT_AREA_FORMAT } from './areas';
 
 // Stock templates are written once here and shared by every area; only the metric's meaning differs.
@@ -35,6 +35,20 @@ const EVENT_FACTS: Array<[string, string]> = [
   ['Event time', '{{firedAt}}'],
 ];
 const EVENT_SMS = '{{level}}: {{rule.title}} - {{entity.name}} {{firedAt}}';
+
+// A report states a value at a tick, whatever it is: no threshold, no transition.
+const REPORT_VALUE = '{{#if hasValue}}{{value}}{{unit}}{{else}}no data{{/if}}';
+const REPORT_SUBJECT = `Report: {{rule.title}} — {{entity.name}}: ${REPORT_VALUE}`;
+const REPORT_SENTENCE = `{{areaLabel}} for {{entity.name}}{{#if window}} over the last {{window}}{{/if}}: ${REPORT_VALUE}.`;
+const REPORT_FACTS: Array<[string, string]> = [
+  ['Rule', '{{rule.title}} ({{rule.id}})'],
+  ['Entity', '{{entity.name}} ({{entity.id}})'],
+  ['Value', REPORT_VALUE],
+  ['Window', '{{window}}'],
+  ['Report time', '{{firedAt}}'],
+];
+const REPORT_SMS = `Report: {{rule.title}} - {{entity.name}} {{areaLabel}} ${REPORT_VALUE} {{firedAt}}`;
+const REPORT_MEANING = "A scheduled report: sent at every tick of the rule's schedule, whatever the value.";
 
 const TEST_NOTE = 'This is a TEST notification; no alert is firing.';
 
@@ -87,19 +101,21 @@ function thresholdTemplate(id: string, meaning: string): Template {
   return template(id, { subject: SUBJECT, headline: '{{rule.title}}: {{transition}}', sentence: SENTENCE, meaning, facts: FACTS, sms: SMS });
 }
 
-/** STOCK_TEMPLATES holds the built-in template of every area, plus `event` and `default`, keyed by template id (= area). */
+/** STOCK_TEMPLATES holds the built-in template of every area, plus `event`, `report` and `default`, keyed by template id (= area). */
 export const STOCK_TEMPLATES: Readonly<Record<string, Template>> = {
   ...Object.fromEntries(Object.entries(AREA_FORMATS).map(([area, format]) => [area, thresholdTemplate(area, format.meaning)])),
   event: template('event', { subject: EVENT_SUBJECT, headline: '{{rule.title}}', sentence: EVENT_SENTENCE, meaning: '', facts: EVENT_FACTS, sms: EVENT_SMS }),
+  report: template('report', { subject: REPORT_SUBJECT, headline: 'Report: {{rule.title}}', sentence: REPORT_SENTENCE, meaning: REPORT_MEANING, facts: REPORT_FACTS, sms: REPORT_SMS }),
   default: thresholdTemplate('default', DEFAULT_AREA_FORMAT.meaning),
 };
 
 /**
  * templateFor picks the template of an alert: the rule's named template (an admin's own, else a stock one),
- * else the area's stock template, else `default`; a rule naming a template that does not exist falls back too,
- * because a notification with a stock body beats no notification.
+ * else the area's stock template (for a `report`, the `report` template, whatever the area), else `default`; a rule
+ * naming a template that does not exist falls back too, because a notification with a stock body beats no notification.
  */
-export function templateFor(area: string, templateId: string | null, custom: ReadonlyMap<string, Template> = new Map()): Template {
+export function templateFor(area: string, templateId: string | null, custom: ReadonlyMap<string, Template> = new Map(), type: AlertEventType = 'fired'): Template {
   const named = templateId === null ? undefined : (custom.get(templateId) ?? STOCK_TEMPLATES[templateId]);
-  return named ?? custom.get(area) ?? STOCK_TEMPLATES[area] ?? (STOCK_TEMPLATES.default as Template);
+  const key = type === 'report' ? 'report' : area;
+  return named ?? custom.get(key) ?? STOCK_TEMPLATES[key] ?? (STOCK_TEMPLATES.default as Template);
 }

@@ -12,6 +12,8 @@ export interface Received<T> {
   offset: string;
   key: string | null;
   value: T;
+  /** the value as it came, Confluent wire format (a service that forwards a message sends these bytes, not a re-encoding) */
+  bytes: Buffer | null;
   timestamp: string;
   headers: IHeaders;
 }
@@ -203,6 +205,7 @@ function toReceived<T>(topic: string, partition: number, message: KafkaMessage, 
     offset: message.offset,
     key: message.key ? message.key.toString() : null,
     value,
+    bytes: message.value,
     timestamp: message.timestamp,
     headers: message.headers ?? {},
   };

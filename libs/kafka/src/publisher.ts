@@ -18,26 +18,17 @@ export class Publisher {
     private readonly codec: RegistryCodec,
   ) {}
 
-  /**
-   * publish encodes the values with the topic's schema and sends them in requests of at most SEND_CHUNK
-   * messages, one after another so their order holds (one huge request can pass the broker's size limit).
-   */
+  /** publish encodes the values with the topic's schema and sends them (see publishRaw). */
   async publish<N extends SchemaName>(topic: string, schema: N, messages: Array<OutgoingMessage<SchemaTypes[N]>>): Promise<void> {
-    for (let i = 0; i < messages.length; i += SEND_CHUNK) {
-      await this.producer.send({
-        topic,
-        messages: messages.slice(i, i + SEND_CHUNK).map((m) => ({
-          key: m.key,
-          value: m.value === null ? null : this.codec.encode(schema, m.value),
-          ...(m.headers ? { headers: m.headers } : {}),
-        })),
-      });
-    }
+    await this.publishRaw(topic, messages.map((m) => ({ key: m.key, value: m.value === null ? null : this.codec.encode(schema, m.value), headers: m.headers })));
   }
 
-  /** publishRaw sends bytes as they are (dead-letter copies keep the original bytes). */
-  async publishRaw(topic: string, messages: Array<{ key: Buffer | string | null; value: Buffer | null; headers: IHeaders }>): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({ topic, messages });
+  /**
+   * publishRaw sends bytes as they are (dead-letter copies and repartitioned events keep the original bytes), in
+   * requests of at most SEND_CHUNK messages, one after another so their order holds (one huge request can pass the
+   * broker's size limit).
+   */
+  async publishRaw(topic: string, messages: Array<{ key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }>): Promise<void> {
+    for (let i = 0; i < messages.length; i += SEND_CHUNK) await this.producer.send({ topic, messages: messages.slice(i, i + SEND_CHUNK) });
   }
 }

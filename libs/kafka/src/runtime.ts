@@ -1,7 +1,8 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { COMMON_ENV, createLogger, startHealthServer, type ConfigOf, type HealthServer, type Logger } from '@callwatch/core';
 import { createKafka } from './client';
 import { RegistryCodec } from './codec';
+import { keyPartitioner } from './partitioner';
 import { Publisher } from './publisher';
 import { callwatchTopicSpecs, ensureTopics } from './admin';
 import { TOPIC_SCHEMAS, topicNames, type TopicNames } from './topics';
@@ -29,8 +30,7 @@ export async function connect(config: CommonConfig, clientId: string, roles: Arr
   await ensureTopics(kafka, callwatchTopicSpecs(topics, config.TOPIC_PARTITIONS));
   const codec = new RegistryCodec(config.SCHEMA_REGISTRY_URL);
   for (const role of roles) await codec.register(TOPIC_SCHEMAS[role], topics[role]);
-  // The Java client's murmur2 partitioner, so a switch's Java producer and ours put an entity on the same partition.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
   await producer.connect();
   return { kafka, producer, codec, publisher: new Publisher(producer, codec), topics, close: () => producer.disconnect() };
 }

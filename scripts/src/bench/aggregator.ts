@@ -4,12 +4,14 @@
 // Options (environment): BENCH_CDRS (default 200000), BENCH_CUSTOMERS (10000), BENCH_CARRIERS (200),
 // BENCH_LATENCY_RATE (5000 CDRs/s) and BENCH_LATENCY_SECONDS (15). Start the infrastructure first (npm run infra:up).
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
+import { createRedis, type Redis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { counterValue, percentile } from './figures';
+import { counterValue, cpuSeconds, infraPid, percentile } from './figures';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -60,12 +62,18 @@ async function bareConsumerRate(conn: Connection, prefix: string): Promise<numbe
   return N / ((ended - started) / 1000);
 }
 
+/** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats. */
+async function luaCalls(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
+  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
+}
+
 async function main(): Promise<void> {
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
   const env = { ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: String(PARTITIONS), METRICS_PORT: '0', LOG_LEVEL: 'warn', AGGREGATOR_GROUP_ID: `${prefix}aggregator`, AGGREGATOR_PERIODS: '5m,15m,1h' };
   const config = loadConfig(AGGREGATOR_ENV, env);
   const conn = await connect(config, `${prefix}bench`, ['cdr', 'metric']);
-  console.log(`machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions`);
+  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions`);
 
   const now = Date.now();
   const cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));
@@ -76,19 +84,30 @@ async function main(): Promise<void> {
   const ceiling = await bareConsumerRate(conn, prefix);
   console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
 
+  const pids = { node: process.pid, redis: infraPid('redis'), kafka: infraPid('kafka') };
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpuSeconds(pid)]));
+  const redis = createRedis(config.REDIS_URL, { name: 'bench' });
+  const luaBefore = await luaCalls(redis);
   t = performance.now();
   const aggregator = await startAggregator(config);
+  const startedMs = performance.now() - t;
   const registry = aggregator.runtime.health.registry;
+  let firstCounted = 0;
   for (;;) {
     const counted = await counterValue(registry, 'callwatch_aggregator_events_total');
+    if (counted > 0 && firstCounted === 0) firstCounted = performance.now();
     if (counted >= 2 * N) break; // every CDR counts for its customer and its carrier
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
-  const seconds = (performance.now() - t) / 1000;
-  const rate = N / seconds;
+  const ended = performance.now();
+  const rate = N / ((ended - t) / 1000);
+  const steady = N / ((ended - firstCounted) / 1000);
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
-  console.log(`aggregator: ${Math.round(rate)} CDRs/s sustained (customer and carrier sides, incl. start-up), ${Math.round((rate / ceiling) * 100)}% of the bare consumer`);
-  console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}`);
+  const lua = await luaCalls(redis);
+  const cpu = Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpuSeconds(pid) - (cpuBefore[name] as number)).toFixed(1)} s`);
+  console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms to the first count); ${Math.round(steady)} CDRs/s from the first count on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
+  console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua applyEntity calls per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
+  console.log(`CPU time while aggregating ${N} CDRs: ${cpu.join(', ')} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: from publish (the CDR's end time) to the snapshot carrying it.
   const latencies: number[] = [];
@@ -120,6 +139,7 @@ async function main(): Promise<void> {
   console.log(`peak RSS (bench + aggregator in one process): ${Math.round(peakRss / 1024 / 1024)} MiB`);
 
   await aggregator.stop();
+  redis.disconnect();
   await conn.close();
   clearInterval(sampler);
 }

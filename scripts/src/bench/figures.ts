@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** counterValue sums a prom-client counter over its labels, read from a service's registry. */
 export async function counterValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
   const text = await registry.getSingleMetricAsString(name);
@@ -7,4 +10,26 @@ export async function counterValue(registry: { getSingleMetricAsString(name: str
 /** percentile reads the p-th percentile of an ascending list (NaN when empty). */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** cpuSeconds reads the CPU time (user + system) a process has used so far, from /proc (Linux); NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** infraPid reads the pid of a component that `infra up` started (kafka, redis, registry, moto), or null. */
+export function infraPid(component: string): number | null {
+  try {
+    return Number(readFileSync(join(process.env.CALLWATCH_RUN_DIR ?? '.run', component, `${component}.pid`), 'utf8').trim());
+  } catch {
+    return null;
+  }
 }

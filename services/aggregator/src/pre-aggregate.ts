@@ -13,6 +13,8 @@ export type InputEvent =
 export interface PositionedEvent {
   offset: number;
   event: InputEvent;
+  /** the event as it came from Kafka, when it did (the customer side forwards these bytes to the carrier side) */
+  bytes?: Buffer | null;
 }
 
 /** Side is which entity of an event a consumer counts for: CDRs and call starts by customer or by carrier, billing by its entity. */

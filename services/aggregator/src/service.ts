@@ -152,12 +152,13 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
 
   // Every valid CDR and call start with a carrier is re-published keyed by its carrier, so the carrier's partition has
   // one writer too (a Kafka Streams-style repartition topic). Also on redelivery: the carrier side drops the copy by its id.
-  const repartition = async (events: PositionedEvent[]) => {
-    const cdrs = events.flatMap(({ event }) => (event.type === 'cdr' && event.carrier_id !== null ? [event] : []));
-    const starts = events.flatMap(({ event }) => (event.type === 'call_start' && event.carrier_id !== null ? [event] : []));
-    const strip = <T extends { type: string }>({ type: _type, ...value }: T) => value;
-    if (cdrs.length > 0) await publisher.publish(topics.cdrByCarrier, 'cdr', cdrs.map((c) => ({ key: entityKey('carrier', c.carrier_id as string), value: strip(c) })));
-    if (starts.length > 0) await publisher.publish(topics.callStartByCarrier, 'call_start', starts.map((c) => ({ key: entityKey('carrier', c.carrier_id as string), value: strip(c) })));
+  // The bytes go on as they came (same schema id, no re-encoding): the carrier side decodes them like the customer side did.
+  const repartition = async (topic: string, events: PositionedEvent[]) => {
+    const copies = events.flatMap(({ event, bytes }) => {
+      const carrier = event.type === 'cdr' || event.type === 'call_start' ? event.carrier_id : null;
+      return carrier === null || !bytes ? [] : [{ key: entityKey('carrier', carrier), value: bytes, headers: {} }];
+    });
+    await publisher.publishRaw(topic, copies);
   };
 
   for (const [side, { suffix, topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
@@ -182,12 +183,14 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
         const type = typeOf.get(batch.topic) as Input;
         const valid: PositionedEvent[] = [];
         for (const message of batch.messages) {
-          const event = { ...(message.value as object), type } as InputEvent;
+          // Tagged in place: a copy of every decoded event was a fifth of what the aggregator allocated.
+          const event = message.value as InputEvent;
+          event.type = type;
           const problem = side === 'carrier' ? null : validateEvent(event);
           if (problem) batch.reject(message, problem);
-          else valid.push({ offset: Number(message.offset), event });
+          else valid.push({ offset: Number(message.offset), event, bytes: message.bytes });
         }
-        if (side === 'customer') await repartition(valid);
+        if (side === 'customer') await repartition(type === 'cdr' ? topics.cdrByCarrier : topics.callStartByCarrier, valid);
         await count(side, batch as Batch<unknown>, valid);
       },
     }));

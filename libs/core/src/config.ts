@@ -20,6 +20,11 @@ export const parsers = {
     if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${raw}"`);
     return Number(raw);
   },
+  positiveInt: (raw: string): number => {
+    const n = parsers.int(raw);
+    if (n <= 0) throw new Error(`expected a positive integer, got ${n}`);
+    return n;
+  },
   port: (raw: string): number => {
     const n = parsers.int(raw);
     if (n < 0 || n > 65535) throw new Error(`expected a port 0-65535, got ${n}`);

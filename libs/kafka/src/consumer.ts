@@ -42,6 +42,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   alsoTopics?: Array<{ topic: string; schema: N }>;
   fromBeginning?: boolean;
   maxWaitTimeInMs?: number;
+  /** How many partitions' batches the handler may work on at once (default 1); each partition's batches stay in order. */
+  partitionsConcurrently?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
   sessionTimeoutMs?: number;
   /** Whether to dead-letter undecodable messages (input topics) or only log them (internal topics). */
@@ -99,7 +101,8 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   // goes on; `fences` hold, for partitions sought backwards, the position at or beyond which batches are such leftovers.
   const next = new Map<string, bigint>();
   const fences = new Map<string, bigint>();
-  let inFlight: { key: string; first: bigint } | null = null;
+  // The first offset of each partition's batch in the handler now.
+  const inFlight = new Map<string, bigint>();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = new Map(Object.entries(payload.memberAssignment));
     opts.onAssigned?.(assignment);
@@ -109,6 +112,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   await consumer.subscribe({ topics: [...schemas.keys()], fromBeginning: opts.fromBeginning ?? true });
   await consumer.run({
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 1,
     autoCommit: true,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
@@ -119,7 +123,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         if (first >= fence) return; // fetched before the seek: the sought offsets come next
         fences.delete(key);
       }
-      inFlight = { key, first };
+      inFlight.set(key, first);
       await codec.prefetch(batch.messages.map((m) => m.value));
       const dead: Array<{ message: KafkaMessage; reason: string; code: string }> = [];
       const received: Array<Received<SchemaTypes[N]>> = [];
@@ -151,7 +155,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       });
       // The handler moved the partition elsewhere (seek): this batch is read again from there, so nothing of it is final.
       if (isStale()) {
-        inFlight = null;
+        inFlight.delete(key);
         return;
       }
       if (dead.length > 0) {
@@ -179,7 +183,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       }
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       next.set(key, BigInt(last.offset) + 1n);
-      inFlight = null;
+      inFlight.delete(key);
       resolveOffset(last.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
@@ -189,7 +193,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
     consumer,
     seek: (t, partition, offset) => {
       const key = `${t}/${partition}`;
-      const position = inFlight?.key === key ? inFlight.first : next.get(key);
+      const position = inFlight.get(key) ?? next.get(key);
       if (position !== undefined && BigInt(offset) < position) fences.set(key, position);
       consumer.seek({ topic: t, partition, offset });
     },

@@ -11,7 +11,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { createRedis, type Redis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { counterValue, cpuSeconds, infraPid, percentile } from './figures';
+import { counterValue, cpuSeconds, infraPid, percentile, removeBenchData } from './figures';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -140,6 +140,7 @@ async function main(): Promise<void> {
 
   await aggregator.stop();
   redis.disconnect();
+  await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
   await conn.close();
   clearInterval(sampler);
 }

@@ -12,7 +12,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { RuleIndex, type AlertState } from '@callwatch/rules';
 import type { Account, MetricSnapshot, Rule, RuleScope, Window } from '@callwatch/schemas';
 import { seededRandom } from '../simulate-traffic';
-import { counterValue, percentile } from './figures';
+import { counterValue, percentile, removeBenchData } from './figures';
 
 const RULES = Number(process.env.BENCH_RULES ?? 2_000);
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   console.log(`latency snapshot→alert event at ${LATENCY_RATE} snapshots/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} alert events)`);
 
   await evaluator.stop();
+  await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
   await conn.close();
 }
 

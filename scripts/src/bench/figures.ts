@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Connection } from '@callwatch/kafka';
+import { createRedis } from '@callwatch/redis';
 
 /** counterValue sums a prom-client counter over its labels, read from a service's registry. */
 export async function counterValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
@@ -31,5 +33,28 @@ export function infraPid(component: string): number | null {
     return Number(readFileSync(join(process.env.CALLWATCH_RUN_DIR ?? '.run', component, `${component}.pid`), 'utf8').trim());
   } catch {
     return null;
+  }
+}
+
+/** removeBenchData deletes what a benchmark run left behind: its topics and its Redis keys (all named with `prefix`). */
+export async function removeBenchData(kafka: Connection['kafka'], redisUrl: string, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = createRedis(redisUrl, { name: 'bench-cleanup' });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }

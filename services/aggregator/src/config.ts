@@ -15,6 +15,11 @@ export const AGGREGATOR_ENV = {
     5 * 60_000,
   ),
   AGGREGATOR_MAX_CALL_MS: env(parsers.durationMs, 'a started call whose CDR has not come after this long is expired from channels', 4 * 3_600_000),
+  AGGREGATOR_PARTITIONS_CONCURRENTLY: env(
+    parsers.positiveInt,
+    'how many partitions of a side each aggregator works on at once (their Redis round trips overlap); one partition\'s batches stay in order',
+    3,
+  ),
   AGGREGATOR_TICK_MS: env(parsers.durationMs, 'how often windows that changed only because time passed are slid and published', 1_000),
   AGGREGATOR_REPLAY_MS: env(
     parsers.durationMs,

@@ -19,21 +19,33 @@ export const NER_CODES: ReadonlySet<number> = new Set([200, 480, 486, 600, 603])
 /** SHORT_CALL_MS is the billed duration below which an answered call counts as short (SDR). */
 export const SHORT_CALL_MS = 6_000;
 
-/** cdrCounters lists what one CDR adds to its bucket. */
-export function cdrCounters(cdr: Cdr): Array<[CounterName, number]> {
-  const out: Array<[CounterName, number]> = [['a', 1], [`c${cdr.sip_code}`, 1]];
-  if (cdr.sip_code < 300 || cdr.sip_code >= 400) out.push(['x', 1]);
-  if (NER_CODES.has(cdr.sip_code)) out.push(['e', 1]);
+/** addCdrCounters adds what one CDR brings to a bucket's counters, in place (the hot path allocates nothing). */
+export function addCdrCounters(cdr: Cdr, into: Record<string, number>): void {
+  const add = (name: string, amount: number) => (into[name] = (into[name] ?? 0) + amount);
+  add('a', 1);
+  add(`c${cdr.sip_code}`, 1);
+  if (cdr.sip_code < 300 || cdr.sip_code >= 400) add('x', 1);
+  if (NER_CODES.has(cdr.sip_code)) add('e', 1);
   if (cdr.answer_ms !== null) {
     const billedMs = cdr.end_ms - cdr.answer_ms;
-    out.push(['n', 1], ['b', billedMs]);
-    if (billedMs < SHORT_CALL_MS) out.push(['h', 1]);
+    add('n', 1);
+    add('b', billedMs);
+    if (billedMs < SHORT_CALL_MS) add('h', 1);
   }
-  if (cdr.pdd_ms !== null) out.push(['p', cdr.pdd_ms], ['q', 1]);
-  if (cdr.charge !== 0) out.push(['s', cdr.charge]);
+  if (cdr.pdd_ms !== null) {
+    add('p', cdr.pdd_ms);
+    add('q', 1);
+  }
+  if (cdr.charge !== 0) add('s', cdr.charge);
   // A CDR without a cost says nothing about margin; counting its whole charge as margin would inflate it.
-  if (cdr.cost !== null) out.push(['m', cdr.charge - cdr.cost]);
-  return out;
+  if (cdr.cost !== null) add('m', cdr.charge - cdr.cost);
+}
+
+/** cdrCounters lists what one CDR adds to its bucket. */
+export function cdrCounters(cdr: Cdr): Array<[CounterName, number]> {
+  const counters: Record<string, number> = {};
+  addCdrCounters(cdr, counters);
+  return Object.entries(counters) as Array<[CounterName, number]>;
 }
 
 const ratio = (num: number, den: number, scale = 1): number | null => (den > 0 ? (num / den) * scale : null);
@@ -42,7 +54,10 @@ const ratio = (num: number, den: number, scale = 1): number | null => (den > 0 ?
 export function deriveWindow(periodMs: number, sums: Readonly<Record<string, number>>): Window {
   const get = (name: string) => sums[name] ?? 0;
   const codes: Record<string, number> = {};
-  for (const [name, value] of Object.entries(sums)) if (name.startsWith('c') && value > 0) codes[name.slice(1)] = value;
+  for (const name in sums) {
+    const value = sums[name] as number;
+    if (name.charCodeAt(0) === 99 /* c<code> */ && value > 0) codes[name.slice(1)] = value;
+  }
   return {
     sample_period_ms: periodMs,
     attempts: get('a'),

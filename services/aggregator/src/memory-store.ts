@@ -105,7 +105,7 @@ export class MemoryStore {
           if (b < (w.first as number)) continue;
           const bucket = w.buckets.get(b) ?? new Map<string, number>();
           w.buckets.set(b, bucket);
-          for (const [name, amount] of counters) {
+          for (const [name, amount] of Object.entries(counters)) {
             bucket.set(name, (bucket.get(name) ?? 0) + amount);
             w.tot.set(name, (w.tot.get(name) ?? 0) + amount);
           }

@@ -1,5 +1,5 @@
 import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
-import { cdrCounters, roundMoney } from './counters';
+import { addCdrCounters, roundMoney } from './counters';
 import { bucketIndex } from './windows';
 
 /** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */
@@ -26,7 +26,7 @@ export interface EntityDelta {
   maxOffset: number;
   maxEventMs: number;
   /** period ms -> bucket index -> counter name -> amount */
-  periods: Map<number, Map<number, Map<string, number>>>;
+  periods: Map<number, Map<number, Record<string, number>>>;
   /** ids of the counted events with their event times (remembered to drop later duplicates) */
   ids: Array<[string, number]>;
   /** call starts per second, from CDRs of an entity without call-start events */
@@ -156,7 +156,10 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
   }
   for (const delta of deltas.values()) {
     for (const buckets of delta.periods.values()) {
-      for (const bucket of buckets.values()) for (const name of ['s', 'm']) if (bucket.has(name)) bucket.set(name, roundMoney(bucket.get(name) as number));
+      for (const bucket of buckets.values()) {
+        if (bucket.s !== undefined) bucket.s = roundMoney(bucket.s);
+        if (bucket.m !== undefined) bucket.m = roundMoney(bucket.m);
+      }
     }
     for (const [second, amount] of delta.moves) delta.moves.set(second, roundMoney(amount));
   }
@@ -164,14 +167,13 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
 }
 
 function addCdr(delta: EntityDelta, cdr: Cdr, periodsMs: number[], side: Side, callStarts: boolean): void {
-  const counters = cdrCounters(cdr);
   for (const period of periodsMs) {
     let buckets = delta.periods.get(period);
     if (!buckets) delta.periods.set(period, (buckets = new Map()));
     const index = bucketIndex(cdr.end_ms, period);
     let bucket = buckets.get(index);
-    if (!bucket) buckets.set(index, (bucket = new Map()));
-    for (const [name, amount] of counters) bucket.set(name, (bucket.get(name) ?? 0) + amount);
+    if (!bucket) buckets.set(index, (bucket = {}));
+    addCdrCounters(cdr, bucket);
   }
   const startSecond = Math.floor(cdr.start_ms / 1000);
   // With call-start events the call was counted when it started, unless its event never came (Redis decides).

@@ -171,6 +171,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       log,
       groupId: `${config.AGGREGATOR_GROUP_ID}${suffix}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      partitionsConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,
       topic: first!.topic,
       schema: first!.schema,
       alsoTopics: more,

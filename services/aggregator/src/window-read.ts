@@ -21,10 +21,9 @@ export function readWindows(fields: Readonly<Record<string, string>>): Window[] 
 
 /** windowOf derives a window from the JSON running totals the Lua script keeps for one sample period. */
 export function windowOf(periodMs: number, totals: string): Window {
-  const sums = JSON.parse(totals) as Record<string, number>;
-  // Fields starting with `_` are the script's bookkeeping (the window's first and oldest non-empty bucket).
-  for (const name of Object.keys(sums)) if (name.startsWith('_')) delete sums[name];
-  return deriveWindow(periodMs, sums);
+  // Fields starting with `_` are the script's bookkeeping (the window's first bucket, its buckets with data), which
+  // deriveWindow never reads.
+  return deriveWindow(periodMs, JSON.parse(totals) as Record<string, number>);
 }
 
 /** StoredEntity is what Redis holds for one entity: clock, late events, gauges, and one window per sample period. */

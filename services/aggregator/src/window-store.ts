@@ -100,7 +100,7 @@ export class WindowStore {
       const payload = {
         e: d.maxEventMs,
         l: d.late,
-        p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? new Map<number, Map<string, number>>())].map(([b, c]) => [b, Object.fromEntries(c)])]),
+        p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? [])]]),
         i: d.ids,
         s: d.starts.size > 0 ? [...d.starts] : undefined,
         c: d.calls.length > 0 ? d.calls : undefined,

@@ -1,11 +1,5 @@
 import { COMMON_ENV, env, parsers } from '@callwatch/core';
 
-const positiveInt = (raw: string): number => {
-  const n = parsers.int(raw);
-  if (n <= 0) throw new Error(`expected a positive integer, got ${n}`);
-  return n;
-};
-
 const positiveDuration = (raw: string): number => {
   const ms = parsers.durationMs(raw);
   if (!(ms > 0)) throw new Error(`expected a positive duration such as 10s, got "${raw}"`);
@@ -16,10 +10,10 @@ const positiveDuration = (raw: string): number => {
 export const EVALUATOR_ENV = {
   ...COMMON_ENV,
   EVALUATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the evaluators', 'callwatch-evaluator'),
-  EVALUATOR_CHUNK_SNAPSHOTS: env(positiveInt, 'metric snapshots evaluated, published and saved together within a fetched batch', 500),
-  EVALUATOR_EVENT_MAX_AGE_MS: env(positiveInt, 'event rules ignore payments, account changes and penalty actions older than this, in milliseconds', 3_600_000),
-  EVALUATOR_SCRIPT_TIMEOUT_MS: env(positiveInt, 'time limit of one call of a script rule, in milliseconds', 50),
-  EVALUATOR_SCRIPT_MEMORY_BYTES: env(positiveInt, 'memory limit of one call of a script rule, in bytes', 16 * 1024 * 1024),
+  EVALUATOR_CHUNK_SNAPSHOTS: env(parsers.positiveInt, 'metric snapshots evaluated, published and saved together within a fetched batch', 500),
+  EVALUATOR_EVENT_MAX_AGE_MS: env(parsers.positiveInt, 'event rules ignore payments, account changes and penalty actions older than this, in milliseconds', 3_600_000),
+  EVALUATOR_SCRIPT_TIMEOUT_MS: env(parsers.positiveInt, 'time limit of one call of a script rule, in milliseconds', 50),
+  EVALUATOR_SCRIPT_MEMORY_BYTES: env(parsers.positiveInt, 'memory limit of one call of a script rule, in bytes', 16 * 1024 * 1024),
   EVALUATOR_SCHEDULE_CHECK_MS: env(positiveDuration, 'how often report rules (rules with a schedule) are checked for due ticks, in milliseconds or with a unit', 10_000),
   EVALUATOR_SCHEDULE_CATCHUP_MS: env(positiveDuration, 'how late a report tick missed while no evaluator ran is still sent (older ones are skipped), in milliseconds or with a unit', 3_600_000),
 };

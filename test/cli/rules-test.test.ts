@@ -105,7 +105,7 @@ describe('callwatch rules test', () => {
 
   it('with --send delivers through SES and SNS, records the deliveries, and leaves alerts and their state alone', async () => {
     const state: AlertState = { status: 'firing', since_ms: 1_700_000_000_000, first_fired_at_ms: 1_700_000_000_000, last_notified_ms: 1_700_000_000_000, value: 25 };
-    await alerts.save([{ entity, ruleId: 'low-asr', state }]);
+    await alerts.save(new Map([[entity, new Map([['low-asr', state]])]]));
 
     let out = '';
     const report = await testRule('low-asr', entity, { env: scope.env, send: true, json: true, print: (text) => (out += text) });

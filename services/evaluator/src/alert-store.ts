@@ -11,9 +11,9 @@ export class AlertStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** load reads every alert state of the given entities in one round trip, keyed by stateKey(entity, rule id). */
-  async load(entities: Iterable<string>): Promise<Map<string, AlertState>> {
-    const out = new Map<string, AlertState>();
+  /** load reads every alert state of the given entities in one round trip: entity -> rule id -> state. */
+  async load(entities: Iterable<string>): Promise<Map<string, Map<string, AlertState>>> {
+    const out = new Map<string, Map<string, AlertState>>();
     const list = [...entities];
     if (list.length === 0) return out;
     const pipeline = this.redis.pipeline();
@@ -21,8 +21,9 @@ export class AlertStore {
     const replies = (await pipeline.exec()) ?? [];
     replies.forEach(([err, fields], i) => {
       if (err) throw err;
-      const entity = list[i] as string;
-      for (const [ruleId, json] of Object.entries(fields as Record<string, string>)) out.set(stateKey(entity, ruleId), JSON.parse(json) as AlertState);
+      const states = new Map<string, AlertState>();
+      for (const ruleId in fields as Record<string, string>) states.set(ruleId, JSON.parse((fields as Record<string, string>)[ruleId] as string) as AlertState);
+      out.set(list[i] as string, states);
     });
     return out;
   }
@@ -33,24 +34,20 @@ export class AlertStore {
     return json === null ? undefined : (JSON.parse(json) as AlertState);
   }
 
-  /** save writes many states in one round trip, one HSET per entity. */
-  async save(states: Iterable<{ entity: string; ruleId: string; state: AlertState }>): Promise<void> {
-    const byEntity = new Map<string, Record<string, string>>();
-    for (const s of states) {
-      const fields = byEntity.get(s.entity) ?? {};
-      fields[s.ruleId] = JSON.stringify(s.state);
-      byEntity.set(s.entity, fields);
-    }
-    if (byEntity.size === 0) return;
+  /** save writes many states in one round trip, one HSET per entity: entity -> rule id -> state. */
+  async save(states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const [entity, fields] of byEntity) pipeline.hset(this.keys.alertStates(entity), fields);
+    let writes = 0;
+    for (const [entity, byRule] of states) {
+      if (byRule.size === 0) continue;
+      const fields: Record<string, string> = {};
+      for (const [ruleId, state] of byRule) fields[ruleId] = JSON.stringify(state);
+      pipeline.hset(this.keys.alertStates(entity), fields);
+      writes++;
+    }
+    if (writes === 0) return;
     for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
-}
-
-/** stateKey identifies one (entity, rule) pair in memory. */
-export function stateKey(entity: string, ruleId: string): string {
-  return `${entity}\u0000${ruleId}`;
 }
 
 /**

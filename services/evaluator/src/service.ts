@@ -4,7 +4,7 @@ import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, t
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { AlertStore, stateChanged, stateKey } from './alert-store';
+import { AlertStore, stateChanged } from './alert-store';
 import { EVALUATOR_ENV } from './config';
 import { evaluateSnapshot } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
@@ -66,32 +66,38 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     for (const snapshot of snapshots) {
       if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, index.forEntity(snapshot.entity, accounts.get(snapshot.entity)));
     }
-    const states = await store.load(scoped.keys());
-    const loaded = new Map(states);
+    // Per entity, by rule id: the states as Redis holds them, the states as this chunk leaves them, and those to write back.
+    const loaded = await store.load(scoped.keys());
+    const current = new Map<string, Map<string, AlertState>>();
+    const changed = new Map<string, Map<string, AlertState>>();
     const events: AlertEvent[] = [];
-    const changed = new Map<string, { entity: string; ruleId: string; state: AlertState }>();
     const failed = new Map<string, { error: ScriptError; count: number }>();
     for (const snapshot of snapshots) {
-      const applicable = scoped.get(snapshot.entity) as Rule[];
+      const { entity } = snapshot;
+      const applicable = scoped.get(entity) as Rule[];
       evaluated.inc(applicable.length);
-      const stateOf = (ruleId: string) => states.get(stateKey(snapshot.entity, ruleId));
-      for (const evaluation of evaluateSnapshot(applicable, snapshot, stateOf, accounts.get(snapshot.entity), { scripts })) {
+      const before = loaded.get(entity) as Map<string, AlertState>;
+      let states = current.get(entity);
+      if (!states) current.set(entity, (states = new Map(before)));
+      let writes = changed.get(entity);
+      if (!writes) changed.set(entity, (writes = new Map()));
+      for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(ruleId), accounts.get(entity), { scripts })) {
+        const ruleId = evaluation.rule.id;
         if (evaluation.scriptError) {
-          scriptErrors.inc({ rule: evaluation.rule.id, code: evaluation.scriptError.code });
-          failed.set(evaluation.rule.id, { error: evaluation.scriptError, count: (failed.get(evaluation.rule.id)?.count ?? 0) + 1 });
+          scriptErrors.inc({ rule: ruleId, code: evaluation.scriptError.code });
+          failed.set(ruleId, { error: evaluation.scriptError, count: (failed.get(ruleId)?.count ?? 0) + 1 });
         }
-        const key = stateKey(snapshot.entity, evaluation.rule.id);
-        states.set(key, evaluation.state);
+        states.set(ruleId, evaluation.state);
         // Most snapshots change nothing: write back only the states that differ from what Redis holds.
-        if (stateChanged(loaded.get(key), evaluation.state)) changed.set(key, { entity: snapshot.entity, ruleId: evaluation.rule.id, state: evaluation.state });
-        else changed.delete(key);
+        if (stateChanged(before.get(ruleId), evaluation.state)) writes.set(ruleId, evaluation.state);
+        else writes.delete(ruleId);
         if (evaluation.event) events.push(evaluation.event);
       }
     }
     // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
     // other order could lose a transition.
     await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
-    await store.save(changed.values());
+    await store.save(changed);
     countAlerts(events);
     // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
     for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');

@@ -11,6 +11,7 @@ export const EVALUATOR_ENV = {
   ...COMMON_ENV,
   EVALUATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the evaluators', 'callwatch-evaluator'),
   EVALUATOR_CHUNK_SNAPSHOTS: env(parsers.positiveInt, 'metric snapshots evaluated, published and saved together within a fetched batch', 500),
+  EVALUATOR_STATE_CACHE_ENTITIES: env(parsers.int, 'alert states of this many entities are kept in memory between their snapshots (read from Redis again after every rebalance); 0 reads Redis every time', 100_000),
   EVALUATOR_EVENT_MAX_AGE_MS: env(parsers.positiveInt, 'event rules ignore payments, account changes and penalty actions older than this, in milliseconds', 3_600_000),
   EVALUATOR_SCRIPT_TIMEOUT_MS: env(parsers.positiveInt, 'time limit of one call of a script rule, in milliseconds', 50),
   EVALUATOR_SCRIPT_MEMORY_BYTES: env(parsers.positiveInt, 'memory limit of one call of a script rule, in bytes', 16 * 1024 * 1024),

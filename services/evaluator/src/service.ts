@@ -33,7 +33,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
-  const store = new AlertStore(redis, keys);
+  const store = new AlertStore(redis, keys, config.EVALUATOR_STATE_CACHE_ENTITIES);
   const emitted = new Counter({ name: 'callwatch_alert_events_total', help: 'alert events emitted', labelNames: ['type'], registers: [health.registry] });
   const scriptErrors = new Counter({ name: 'callwatch_script_errors_total', help: 'script rule calls that failed (the rule had no data)', labelNames: ['rule', 'code'], registers: [health.registry] });
   const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
@@ -66,7 +66,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     for (const snapshot of snapshots) {
       if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, index.forEntity(snapshot.entity, accounts.get(snapshot.entity)));
     }
-    // Per entity, by rule id: the states as Redis holds them, the states as this chunk leaves them, and those to write back.
+    // Per entity, by rule id: the states as Redis holds them, those this chunk changed, and those to write back.
     const loaded = await store.load(scoped.keys());
     const current = new Map<string, Map<string, AlertState>>();
     const changed = new Map<string, Map<string, AlertState>>();
@@ -76,12 +76,12 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       const { entity } = snapshot;
       const applicable = scoped.get(entity) as Rule[];
       evaluated.inc(applicable.length);
-      const before = loaded.get(entity) as Map<string, AlertState>;
+      const before = loaded.get(entity) as ReadonlyMap<string, AlertState>;
       let states = current.get(entity);
-      if (!states) current.set(entity, (states = new Map(before)));
+      if (!states) current.set(entity, (states = new Map()));
       let writes = changed.get(entity);
       if (!writes) changed.set(entity, (writes = new Map()));
-      for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(ruleId), accounts.get(entity), { scripts })) {
+      for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(ruleId) ?? before.get(ruleId), accounts.get(entity), { scripts })) {
         const ruleId = evaluation.rule.id;
         if (evaluation.scriptError) {
           scriptErrors.inc({ rule: ruleId, code: evaluation.scriptError.code });
@@ -113,6 +113,8 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     topic: topics.metric,
     schema: 'metric',
     deadLetter: false,
+    // Another evaluator may have written the states of entities this one owned before: read them from Redis again.
+    onAssigned: () => store.forget(),
     handle: async (batch) => {
       // In chunks, each published and saved before the next: a fetched batch can hold thousands of snapshots
       // × the rules of each, and short-lived chunks keep the garbage collector's work small.

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@callwatch/core';
+import { AlertStore, EVALUATOR_ENV } from '@callwatch/evaluator';
+import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import type { AlertState } from '@callwatch/rules';
+
+const state = (status: AlertState['status'], since: number): AlertState => ({ status, since_ms: since, first_fired_at_ms: status === 'firing' ? since : null, last_notified_ms: null, value: 1 });
+const one = (entity: string, ruleId: string, s: AlertState) => new Map([[entity, new Map([[ruleId, s]])]]);
+
+describe('AlertStore against Redis', () => {
+  let redis: Redis;
+  let keys: RedisKeys;
+
+  beforeAll(() => {
+    redis = createRedis(loadConfig(EVALUATOR_ENV).REDIS_URL, { name: 'alert-store-test' });
+  });
+  beforeEach(() => {
+    keys = new RedisKeys(`t-alert-store-${randomUUID().slice(0, 8)}:`);
+  });
+  afterAll(() => redis.disconnect());
+
+  it('reads back what it saved, one hash per entity, and nothing for an entity without states', async () => {
+    const store = new AlertStore(redis, keys);
+    await store.save(new Map([['customer:a', new Map([['r1', state('firing', 10)], ['r2', state('ok', 5)]])], ['customer:b', new Map()]]));
+    const loaded = await store.load(['customer:a', 'customer:b']);
+    expect(Object.fromEntries(loaded.get('customer:a') ?? [])).toEqual({ r1: state('firing', 10), r2: state('ok', 5) });
+    expect(loaded.get('customer:b')?.size).toBe(0);
+    expect(await redis.hkeys(keys.alertStates('customer:a'))).toEqual(expect.arrayContaining(['r1', 'r2']));
+  });
+
+  it('without a cache, reads Redis every time: a state written by another evaluator is seen', async () => {
+    const store = new AlertStore(redis, keys);
+    await store.load(['customer:a']);
+    await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('firing', 20)));
+    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('firing', 20));
+  });
+
+  it('with a cache, remembers what it read and saved until forget(), and keeps at most cacheEntities entities', async () => {
+    const store = new AlertStore(redis, keys, 2);
+    await store.load(['customer:a']);
+    await store.save(one('customer:a', 'r1', state('firing', 30)));
+    // Another writer (which the rebalance protocol rules out while this evaluator owns the entity) is not seen...
+    await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('ok', 40)));
+    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('firing', 30));
+    // ...until the evaluator forgets, as it does on every reassignment of partitions.
+    store.forget();
+    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('ok', 40));
+
+    // Remembering a third entity drops the one remembered longest ago (customer:a).
+    await store.load(['customer:b', 'customer:c']);
+    await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('firing', 50)));
+    await new AlertStore(redis, keys).save(one('customer:c', 'r1', state('firing', 50)));
+    const again = await store.load(['customer:a', 'customer:c']);
+    expect(again.get('customer:a')?.get('r1')).toEqual(state('firing', 50));
+    expect(again.get('customer:c')?.get('r1')).toBeUndefined();
+  });
+});

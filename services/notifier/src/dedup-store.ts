@@ -5,13 +5,27 @@ import type { DedupStore } from './deliver';
 /** DEDUP_TTL_SECONDS bounds how long a delivery is remembered: far longer than any redelivery of an alert event. */
 export const DEDUP_TTL_SECONDS = 7 * 24 * 3600;
 
-/** redisDedupStore remembers deliveries under the entity's hash tag, so an entity's state stays in one slot. */
+const SENDING = 'sending';
+
+/**
+ * redisDedupStore keeps one key per delivery under the entity's hash tag (so an entity's state stays in one slot):
+ * `sending` while claimed, `sent` once sent (older versions wrote `1` for sent).
+ */
 export function redisDedupStore(redis: Redis, keys: RedisKeys, entity: string): DedupStore {
   const key = (dedupKey: string) => keys.delivered(entity, createHash('sha1').update(dedupKey).digest('hex'));
   return {
-    alreadySent: async (dedupKey) => (await redis.exists(key(dedupKey))) === 1,
+    claim: async (dedupKey) => {
+      const k = key(dedupKey);
+      const replies = (await redis.pipeline().set(k, SENDING, 'EX', DEDUP_TTL_SECONDS, 'NX').get(k).exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      if (replies[0]?.[1] === 'OK') return 'ours';
+      return replies[1]?.[1] === SENDING ? 'unfinished' : 'sent';
+    },
     markSent: async (dedupKey) => {
-      await redis.set(key(dedupKey), '1', 'EX', DEDUP_TTL_SECONDS);
+      await redis.set(key(dedupKey), 'sent', 'EX', DEDUP_TTL_SECONDS);
+    },
+    release: async (dedupKey) => {
+      await redis.del(key(dedupKey));
     },
   };
 }

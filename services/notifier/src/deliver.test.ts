@@ -2,7 +2,7 @@ import { CallwatchError } from '@callwatch/core';
 import type { AlertEvent, Template } from '@callwatch/schemas';
 import type { Channel, OutboundMessage } from './channels/channel';
 import { buildContext } from './context';
-import { dedupKey, deliver, type DeliverInput, type DedupStore } from './deliver';
+import { dedupKey, deliver, UNFINISHED, type DeliverInput, type DedupStore } from './deliver';
 import { notificationId } from './notification-record';
 import { STOCK_TEMPLATES } from './stock-templates';
 
@@ -27,9 +27,25 @@ function flakyChannel(failures: number, error: () => Error = () => new Callwatch
   return { channel, sent, calls: () => calls };
 }
 
-function memoryDedup(): DedupStore & { keys: Set<string> } {
+function memoryDedup(): DedupStore & { keys: Set<string>; claimed: Set<string> } {
   const keys = new Set<string>();
-  return { keys, alreadySent: async (key) => keys.has(key), markSent: async (key) => { keys.add(key); } };
+  const claimed = new Set<string>();
+  return {
+    keys,
+    claimed,
+    claim: async (key) => {
+      if (keys.has(key)) return 'sent';
+      if (claimed.has(key)) return 'unfinished';
+      claimed.add(key);
+      return 'ours';
+    },
+    markSent: async (key) => {
+      keys.add(key);
+    },
+    release: async (key) => {
+      claimed.delete(key);
+    },
+  };
 }
 
 function input(channel: Channel, dedup: DedupStore, over: Partial<DeliverInput> = {}): DeliverInput {
@@ -71,6 +87,18 @@ describe('deliver', () => {
     expect(records.map((r) => [r.status, r.attempt])).toEqual([['retrying', 1], ['retrying', 2], ['failed', 3]]);
     expect(calls()).toBe(3);
     expect(dedup.keys.size).toBe(0);
+    // The claim is given back: a redelivery of the alert event tries again.
+    expect(dedup.claimed.size).toBe(0);
+    expect((await deliver(input(flakyChannel(0).channel, dedup))).map((r) => r.status)).toEqual(['sent']);
+  });
+
+  it('never sends a delivery that an earlier attempt claimed and did not finish (at most once)', async () => {
+    const { channel, calls } = flakyChannel(0);
+    const dedup = memoryDedup();
+    await dedup.claim(dedupKey('evt-9', 'email', 'noc@example.net'));
+    const records = await deliver(input(channel, dedup));
+    expect(records.map((r) => [r.status, r.attempt, r.error])).toEqual([['skipped', 1, UNFINISHED]]);
+    expect(calls()).toBe(0);
   });
 
   it('does not retry a rejection', async () => {

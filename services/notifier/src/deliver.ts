@@ -6,11 +6,24 @@ import { buildNotification } from './notification-record';
 import type { Recipient } from './recipients';
 import { renderNotification } from './render';
 
-/** DedupStore remembers which (alert event, channel, recipient) were sent, so a redelivered alert is not sent twice. */
+/** DeliveryClaim is what claiming a delivery found: it is ours to send, it was sent, or an earlier attempt claimed it and never finished. */
+export type DeliveryClaim = 'ours' | 'sent' | 'unfinished';
+
+/**
+ * DedupStore makes each (alert event, channel, recipient) delivery happen at most once: a delivery is claimed
+ * before it is sent, so a redelivered alert event, or a second notifier during a rebalance, never sends it again.
+ */
 export interface DedupStore {
-  alreadySent(key: string): Promise<boolean>;
+  /** claim takes a delivery before it is sent, atomically: only the attempt that gets `ours` may send. */
+  claim(key: string): Promise<DeliveryClaim>;
+  /** markSent records that a claimed delivery was sent. */
   markSent(key: string): Promise<void>;
+  /** release gives a claimed delivery back when nothing was sent (it failed), so a redelivery may try again. */
+  release(key: string): Promise<void>;
 }
+
+/** UNFINISHED explains a delivery that is not attempted because an earlier attempt claimed it and never finished. */
+export const UNFINISHED = 'an earlier attempt claimed this delivery and never finished (the notifier stopped while sending?): not sent again, so that it is sent at most once';
 
 /** dedupKey names one delivery for the dedup store; the channel is the recipient's (email), not the transport (outbox). */
 export function dedupKey(alertEventId: string, channel: string, recipient: string): string {
@@ -31,18 +44,24 @@ export interface DeliverInput {
 }
 
 /**
- * deliver renders and sends one alert to one recipient, at most once: it skips what the dedup store has seen,
+ * deliver renders and sends one alert to one recipient, at most once: it claims the delivery first and skips one
+ * that was sent (or claimed by an attempt that never finished),
  * retries retriable failures with backoff, and returns one Notification per attempt (`retrying` for each
  * failure that is retried, then `sent` or `failed`); an empty list means it was already sent.
  */
 export async function deliver(input: DeliverInput): Promise<Notification[]> {
   const { alert, recipient, channel, dedup, now = Date.now } = input;
   const key = dedupKey(alert.event_id, recipient.channel, recipient.recipient);
-  if (await dedup.alreadySent(key)) return [];
-
   const records: Notification[] = [];
   const record = (status: Notification['status'], attempt: number, extra: { error?: unknown; messageId?: string } = {}) =>
     records.push(buildNotification(alert, channel.name, recipient.recipient, { status, attempt, atMs: now(), ...extra }));
+
+  const claim = await dedup.claim(key);
+  if (claim === 'sent') return [];
+  if (claim === 'unfinished') {
+    record('skipped', 1, { error: UNFINISHED });
+    return records;
+  }
 
   let message: OutboundMessage;
   try {
@@ -50,6 +69,7 @@ export async function deliver(input: DeliverInput): Promise<Notification[]> {
   } catch (error) {
     // A broken template is not retriable and should not block other recipients: record it and move on.
     record('failed', 1, { error });
+    await dedup.release(key);
     return records;
   }
 
@@ -71,6 +91,7 @@ export async function deliver(input: DeliverInput): Promise<Notification[]> {
     record('sent', attempt, { messageId });
   } catch (error) {
     record('failed', attempt, { error });
+    await dedup.release(key);
     return records;
   }
   await dedup.markSent(key);

@@ -49,6 +49,40 @@ describe('Replay', () => {
     ]);
   });
 
+  it('fires event rules on payments, account status changes and its own penalty actions, as the live evaluator does', () => {
+    const replay = new Replay(rules(`
+- { id: busy, title: Busy, scope: { customer: acme }, area: attempts, operator: ">=", threshold: 2, sample_period: 5m, penalty: 1m, level: info, notify: [] }
+- { id: paid, title: Paid, scope: { all: customers }, area: event, event: payment_completed, filter: { source: { not: portal } }, level: info }
+- { id: suspended, title: Suspended, scope: { class: gold }, area: event, event: account_status_changed, filter: { status: inactive }, level: warning }
+- { id: penalized, title: Penalized, scope: { customer: acme }, area: event, event: penalty_applied, level: error }
+- { id: lifted, title: Lifted, scope: { all: customers }, area: event, event: penalty_lifted, filter: { rule_id: busy }, level: info }
+`), { periodsMs: [300_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    const account = (status: 'active' | 'inactive', atMs: number): InputEvent => ({
+      type: 'account', entity: 'customer:acme', name: 'ACME', class: 'gold', status, balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: atMs,
+    });
+    const payment = (id: string, source: string, status: 'completed' | 'pending', atMs: number): InputEvent => ({
+      type: 'payment', payment_id: id, customer_id: 'acme', amount: 25, status, source, at_ms: atMs,
+    });
+    replay.push(account('active', t - 2_000)); // the first snapshot of an account is no change
+    replay.push(payment('p1', 'portal', 'completed', t - 1_500)); // filtered out
+    replay.push(payment('p2', 'gateway', 'pending', t - 1_400)); // not completed
+    replay.push(payment('p3', 'gateway', 'completed', t - 1_000));
+    replay.push(account('active', t - 900)); // the same status: no change
+    replay.push(account('inactive', t - 800));
+    replay.push(cdr('acme', 'a1', t - 500, t));
+    replay.push(cdr('acme', 'a2', t + 500, t + 1_000));
+    replay.push(cdr('other', 'o1', t + 90_000, t + 90_500));
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'paid', entity: 'customer:acme', value: 25, at: t - 1_000 },
+      { type: 'fired', rule: 'suspended', entity: 'customer:acme', value: null, at: t - 800 },
+      { type: 'fired', rule: 'busy', entity: 'customer:acme', value: 2, at: t + 1_000 },
+      { type: 'disable', rule: 'busy', entity: 'customer:acme', at: t + 1_000, until: t + 61_000 },
+      { type: 'fired', rule: 'penalized', entity: 'customer:acme', value: null, at: t + 1_000 },
+      { type: 'enable', rule: 'busy', entity: 'customer:acme', at: t + 61_000, until: t + 61_000 },
+      { type: 'fired', rule: 'lifted', entity: 'customer:acme', value: null, at: t + 61_000 },
+    ]);
+  });
+
   it('counts channels and the cps peak from call starts, as the live aggregator does', () => {
     const replay = new Replay(rules(`
 - { id: busy-lines, title: Lines, scope: { customer: acme }, area: channels, operator: ">=", threshold: 2, level: info, notify: [] }

@@ -1,8 +1,8 @@
 import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
-import { decidePenalty, type Penalty } from '@callwatch/enforcer';
-import { evaluateSnapshot } from '@callwatch/evaluator';
-import { RuleIndex, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
-import type { MetricSnapshot, Rule } from '@callwatch/schemas';
+import { decidePenalty, enableAction, type Penalty } from '@callwatch/enforcer';
+import { accountEvent, actionEvent, evaluateSnapshot, paymentEvent } from '@callwatch/evaluator';
+import { RuleIndex, eventAlerts, type AlertState, type AlertTransition, type RuleEvent, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
+import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** ReplayOptions are the aggregator settings a replay runs with (the live service's AGGREGATOR_* variables). */
 export interface ReplayOptions {
@@ -22,13 +22,17 @@ const SIDES: Record<InputEvent['type'], Side[]> = { cdr: ['customer', 'carrier']
  * Replay runs the aggregator's window code (MemoryStore, the in-memory twin of the Lua script) and the
  * evaluator's decisions over events in file order, with a virtual clock that follows event time: the largest
  * CDR end or call start seen. The evaluator runs after every event, and whenever the clock passes a time at
- * which an entity's window changes (a bucket leaves it), at exactly that time.
+ * which an entity's window changes (a bucket leaves it), at exactly that time. Event rules fire on completed
+ * payments, account status changes and the penalty actions of the replay itself, as the live evaluator's event
+ * consumer does, but with no wall clock to judge an event's age by.
  */
 export class Replay {
   private readonly store: MemoryStore;
   private readonly index: RuleIndex;
   private readonly states = new Map<string, AlertState>();
   private readonly accounts = new Map<string, { class: string | null }>();
+  // The last account status of each entity, which an account snapshot must differ from to be a status change.
+  private readonly statuses = new Map<string, string>();
   private readonly due = new Map<string, number>();
   private readonly penalties = new Map<string, Penalty>();
   private readonly out: ReplayOutput[] = [];
@@ -48,7 +52,13 @@ export class Replay {
 
   /** push takes the next event of the input. */
   push(event: InputEvent): void {
-    if (event.type === 'account') this.accounts.set(event.entity, { class: event.class });
+    if (event.type === 'account') {
+      this.accounts.set(event.entity, { class: event.class });
+      this.onRuleEvent(accountEvent(event, this.statuses.get(event.entity) ?? null));
+      this.statuses.set(event.entity, event.status);
+    } else if (event.type === 'payment') {
+      this.onRuleEvent(paymentEvent(event));
+    }
     const eventMs = event.type === 'cdr' ? event.end_ms : event.type === 'call_start' ? event.start_ms : null;
     if (eventMs !== null && eventMs > this.clockMs) {
       this.advance(eventMs);
@@ -81,8 +91,11 @@ export class Replay {
       let ending: [string, Penalty] | null = null;
       for (const [entity, penalty] of this.penalties) if (penalty.until_ms <= toMs && (ending === null || penalty.until_ms < ending[1].until_ms)) ending = [entity, penalty];
       if (ending !== null && (next === null || ending[1].until_ms <= next[1])) {
-        this.penalties.delete(ending[0]);
-        this.out.push({ type: 'enable', rule: ending[1].rule_id, entity: ending[0], at: ending[1].until_ms, until: ending[1].until_ms });
+        const [entity, penalty] = ending;
+        this.penalties.delete(entity);
+        this.out.push({ type: 'enable', rule: penalty.rule_id, entity, at: penalty.until_ms, until: penalty.until_ms });
+        // The enforcer's action when a penalty expires, which event rules see as penalty_lifted.
+        this.onRuleEvent(actionEvent(enableAction(entity, penalty, penalty.until_ms)));
         continue;
       }
       if (next === null) return;
@@ -100,15 +113,28 @@ export class Replay {
       for (const { rule, state, event, scriptError } of evaluateSnapshot(rules, snapshot, stateOf, this.accounts.get(m.entity), { scripts: this.scripts })) {
         this.states.set(`${rule.id}|${m.entity}`, state);
         if (scriptError) this.scriptErrors.set(rule.id, { error: scriptError, count: (this.scriptErrors.get(rule.id)?.count ?? 0) + 1 });
-        if (!event) continue;
-        this.out.push({ type: event.type, rule: event.rule_id, entity: event.entity, value: event.value, at: event.at_ms });
-        // The enforcer's decision, on the same clock: a disable until the fire time plus the penalty, extended by a second firing.
-        const penalty = decidePenalty(this.penalties.get(event.entity) ?? null, event, rule);
-        if (penalty) {
-          this.penalties.set(event.entity, penalty.penalty);
-          this.out.push({ type: 'disable', rule: rule.id, entity: event.entity, at: event.at_ms, until: penalty.penalty.until_ms });
-        }
+        if (event) this.emit(event, rule);
       }
     }
+  }
+
+  /** onRuleEvent emits the alerts of the event rules that an event matches, as the live evaluator's event consumer does. */
+  private onRuleEvent(event: RuleEvent | null): void {
+    if (event === null) return;
+    const rules = this.index.forEntity(event.entity, this.accounts.get(event.entity));
+    for (const alert of eventAlerts(rules, event)) this.emit(alert, rules.find((r) => r.id === alert.rule_id) as Rule);
+  }
+
+  /**
+   * emit records an alert event, then the enforcer's decision on the same clock: a disable until the fire time
+   * plus the rule's penalty (extended by a second firing), which event rules see as penalty_applied.
+   */
+  private emit(alert: AlertEvent & { type: AlertTransition['type'] }, rule: Rule): void {
+    this.out.push({ type: alert.type, rule: alert.rule_id, entity: alert.entity, value: alert.value, at: alert.at_ms });
+    const penalty = decidePenalty(this.penalties.get(alert.entity) ?? null, alert, rule);
+    if (!penalty) return;
+    this.penalties.set(alert.entity, penalty.penalty);
+    this.out.push({ type: 'disable', rule: rule.id, entity: alert.entity, at: alert.at_ms, until: penalty.penalty.until_ms });
+    this.onRuleEvent(actionEvent(penalty.action));
   }
 }

@@ -44,4 +44,14 @@ describe('callwatch rules apply', () => {
     const published = await collect(scope, scope.topics.rule, 'rule', (m) => m.length >= 2);
     expect(published.some((m) => m.key === 'fine')).toBe(false);
   });
+
+  it('applies nothing when a script rule does not compile, and says where', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'callwatch-rules-script-'));
+    writeFileSync(join(bad, 'ok.yaml'), rule(30).replace('id: low-asr', 'id: fine-too'));
+    writeFileSync(join(bad, 'script.yaml'), ['id: typo', 'title: Typo', 'scope: { all: customers }', 'area: script', 'script: "return m.asr < (30"', 'level: info'].join('\n'));
+    await expect(applyRules([bad], { env: scope.env, print: () => {} }))
+      .rejects.toThrow("script.yaml:5:9 rules[0].script: expected a script that compiles, got SyntaxError: expecting ')' (line 1 of the script)");
+    const published = await collect(scope, scope.topics.rule, 'rule', (m) => m.length >= 2);
+    expect(published.some((m) => m.key === 'fine-too' || m.key === 'typo')).toBe(false);
+  });
 });

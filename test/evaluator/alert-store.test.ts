@@ -28,6 +28,15 @@ describe('AlertStore against Redis', () => {
     expect(await redis.hkeys(keys.alertStates('customer:a'))).toEqual(expect.arrayContaining(['r1', 'r2']));
   });
 
+  it('deletes the states it is told to remove, in Redis and in what it remembers', async () => {
+    const store = new AlertStore(redis, keys, 10);
+    await store.load(['customer:a']);
+    await store.save(new Map([['customer:a', new Map([['r1', state('firing', 10)], ['r2', state('ok', 5)]])]]));
+    await store.save(one('customer:a', 'r3', state('ok', 20)), new Map([['customer:a', ['r1', 'r2']], ['customer:b', []]]));
+    expect(await redis.hkeys(keys.alertStates('customer:a'))).toEqual(['r3']);
+    expect([...((await store.load(['customer:a'])).get('customer:a')?.keys() ?? [])]).toEqual(['r3']);
+  });
+
   it('without a cache, reads Redis every time: a state written by another evaluator is seen', async () => {
     const store = new AlertStore(redis, keys);
     await store.load(['customer:a']);

@@ -1,4 +1,4 @@
-import { alertEventId } from './alert-event-id';
+import { alertEventId, orphanResetId } from './alert-event-id';
 
 type Args = Parameters<typeof alertEventId>;
 
@@ -17,5 +17,14 @@ describe('alertEventId', () => {
     ['another time', ['low-asr', 'customer:acme', 'fired', 1001]],
   ])('differs for %s', (_name, args) => {
     expect(alertEventId(...args)).not.toBe(alertEventId(...fired));
+  });
+});
+
+describe('orphanResetId', () => {
+  it('names the firing it closes, and differs from the id of any reset decided on a value', () => {
+    expect(orphanResetId('low-asr', 'customer:acme', 1000)).toMatch(/^[0-9a-f]{40}$/);
+    expect(orphanResetId('low-asr', 'customer:acme', 1000)).toBe(orphanResetId('low-asr', 'customer:acme', 1000));
+    expect(orphanResetId('low-asr', 'customer:acme', 1000)).not.toBe(orphanResetId('low-asr', 'customer:acme', 1001));
+    expect(orphanResetId('low-asr', 'customer:acme', 1000)).not.toBe(alertEventId('low-asr', 'customer:acme', 'reset', 1000));
   });
 });

@@ -1,5 +1,5 @@
 import type { Rule } from '@callwatch/schemas';
-import { decide, nextDeadline, type AlertState } from './decide';
+import { alertRuleFields, decide, nextDeadline, type AlertState } from './decide';
 import { makeRule } from './rule.test-helper';
 
 const MIN = 60_000;
@@ -60,7 +60,17 @@ describe('decide', () => {
   it('keeps repeats on the fire-time grid', () => {
     const rule = makeRule({ repeat_ms: HOUR });
     const { state } = run(rule, [[10, 10], [HOUR + 999, 10]]);
-    expect(state).toEqual({ status: 'firing', since_ms: 10, first_fired_at_ms: 10, last_notified_ms: HOUR + 10, value: 10 });
+    expect(state).toEqual({ status: 'firing', since_ms: 10, first_fired_at_ms: 10, last_notified_ms: HOUR + 10, value: 10, rule: alertRuleFields(rule) });
+  });
+
+  it('keeps the rule\'s alert fields in a firing state, as of its last fired or repeated event, and drops them on reset', () => {
+    const rule = makeRule({ repeat_ms: HOUR });
+    const fired = decide(rule, undefined, { value: 10, attempts: 50 }, 5).state;
+    expect(fired.rule).toEqual({ rule_title: 'Low ASR', area: 'asr', threshold: 30, reset_threshold: null, operator: '<=', level: 'warning', sample_period_ms: 900_000 });
+    const renamed = { ...rule, title: 'Very low ASR' };
+    expect(decide(renamed, fired, { value: 12, attempts: 50 }, 10).state.rule?.rule_title).toBe('Low ASR');
+    expect(decide(renamed, fired, { value: 12, attempts: 50 }, HOUR + 5).state.rule?.rule_title).toBe('Very low ASR');
+    expect(decide(rule, fired, { value: 40, attempts: 50 }, 10).state.rule).toBeUndefined();
   });
 
   it('carries the first fire time on repeated and reset events', () => {

@@ -1,5 +1,5 @@
 import { CallwatchError } from '@callwatch/core';
-import type { Rule } from '@callwatch/schemas';
+import type { AlertEvent, Rule } from '@callwatch/schemas';
 import { compare, isOperator, isWindowedArea } from './areas';
 import type { Observation } from './metric-value';
 
@@ -13,6 +13,30 @@ export interface AlertState {
   last_notified_ms: number | null;
   /** value is the last value observed with enough data; the evaluator stores it only with a change of status or times. */
   value: number | null;
+  /**
+   * rule holds, while firing, the rule's alert fields as of its last fired or repeated event, so that the alert can
+   * still be reset after the rule is deleted. Firing states written before it was kept have none.
+   */
+  rule?: AlertRuleFields;
+}
+
+/** AlertRuleFields are the fields of an alert event that describe its rule. */
+export type AlertRuleFields = Pick<AlertEvent, 'rule_title' | 'area' | 'threshold' | 'reset_threshold' | 'operator' | 'level' | 'sample_period_ms'>;
+
+// Rule objects are replaced, never changed, when a rule changes: their fields are made once and shared by states.
+const fieldsOf = new WeakMap<Rule, AlertRuleFields>();
+
+/** alertRuleFields are the fields of an alert event that a rule gives it. */
+export function alertRuleFields(rule: Rule): AlertRuleFields {
+  let fields = fieldsOf.get(rule);
+  if (!fields) {
+    fields = {
+      rule_title: rule.title, area: rule.area, threshold: rule.threshold, reset_threshold: rule.reset_threshold,
+      operator: rule.operator, level: rule.level, sample_period_ms: rule.sample_period_ms,
+    };
+    fieldsOf.set(rule, fields);
+  }
+  return fields;
 }
 
 /** AlertTransition is an alert event produced by `decide`, before the evaluator adds the rule and entity fields. */
@@ -45,10 +69,10 @@ export function decide(rule: Rule, state: AlertState | undefined, observation: O
     case 'ok':
       if (!holds) return { state: { ...current, value }, event: null };
       if (rule.for_ms > 0) return { state: { ...okState(now, value), status: 'pending' }, event: null };
-      return fire(now, value);
+      return fire(rule, now, value);
     case 'pending':
       if (!holds) return { state: okState(now, value), event: null };
-      if (now - current.since_ms >= rule.for_ms) return fire(now, value);
+      if (now - current.since_ms >= rule.for_ms) return fire(rule, now, value);
       return { state: { ...current, value }, event: null };
     case 'firing': {
       const first = current.first_fired_at_ms ?? current.since_ms;
@@ -58,7 +82,7 @@ export function decide(rule: Rule, state: AlertState | undefined, observation: O
       const due = dueRepeat(rule, current, first, now);
       if (due === null) return { state: { ...current, value }, event: null };
       return {
-        state: { ...current, value, last_notified_ms: due },
+        state: { ...current, value, last_notified_ms: due, rule: alertRuleFields(rule) },
         event: { type: 'repeated', at_ms: now, first_fired_at_ms: first, value },
       };
     }
@@ -78,9 +102,9 @@ function okState(now: number, value: number | null): AlertState {
   return { status: 'ok', since_ms: now, first_fired_at_ms: null, last_notified_ms: null, value };
 }
 
-function fire(now: number, value: number): Decision {
+function fire(rule: Rule, now: number, value: number): Decision {
   return {
-    state: { status: 'firing', since_ms: now, first_fired_at_ms: now, last_notified_ms: now, value },
+    state: { status: 'firing', since_ms: now, first_fired_at_ms: now, last_notified_ms: now, value, rule: alertRuleFields(rule) },
     event: { type: 'fired', at_ms: now, first_fired_at_ms: now, value },
   };
 }

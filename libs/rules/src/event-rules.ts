@@ -68,8 +68,8 @@ export function eventRuleOf(rule: Rule): { event: string; filter: Record<string,
  * given already apply to the event's entity). Ids hash rule, entity and the source event's id, so a redelivered
  * event gives the same ids, which the notifier dedups.
  */
-export function eventAlerts(rules: Iterable<Rule>, event: RuleEvent): AlertEvent[] {
-  const out: AlertEvent[] = [];
+export function eventAlerts(rules: Iterable<Rule>, event: RuleEvent): Array<AlertEvent & { type: 'fired' }> {
+  const out: Array<AlertEvent & { type: 'fired' }> = [];
   for (const rule of rules) {
     const spec = eventRuleOf(rule);
     if (!rule.enabled || spec === null || spec.event !== event.name || !filterMatches(spec.filter, event.fields)) continue;

@@ -65,7 +65,7 @@ function scriptValue(rule: Rule, snapshot: MetricSnapshot, scripts: ScriptSandbo
     if (window.attempts < rule.min_attempts) return { value: null, attempts: window.attempts };
   }
   const attempts = window?.attempts ?? null;
-  const { value, error } = scripts.run(rule.id, scriptOf(rule), scriptMetrics(snapshot, window));
+  const { value, error } = scripts.run(rule.id, scriptOf(rule), scriptMetrics(snapshot, window), snapshot.at_ms);
   return error ? { value: null, attempts, error } : { value, attempts };
 }
 

@@ -23,6 +23,20 @@ export interface RuleFileError {
   message: string;
 }
 
+/**
+ * RuleScriptSource is the script of one script rule in a rule file, where its `script` field is, so that a check
+ * which compiles it can report its problem like any other: `file:line:column rules[i].script: …`.
+ */
+export interface RuleScriptSource {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  /** ruleId is the rule's id, or its path when the id is missing. */
+  ruleId: string;
+  script: string;
+}
+
 /** ValidateRuleOptions says which templates exist and how to stamp the rules that pass. */
 export interface ValidateRuleOptions {
   knownTemplates: ReadonlySet<string>;
@@ -36,10 +50,13 @@ type Position = { line: number; column: number };
 /**
  * validateRuleFiles parses rule files (YAML, JSON, one rule or a list per document, `---` documents) and checks
  * every rule, reporting every problem rather than the first; `rules` holds only the rules without problems.
+ * Scripts are not compiled here (the sandbox loads asynchronously): `scripts` lists those of every `area: script`
+ * rule, with or without other problems, for validateRuleScripts.
  */
-export function validateRuleFiles(files: readonly RuleFileText[], opts: ValidateRuleOptions): { rules: Rule[]; errors: RuleFileError[] } {
+export function validateRuleFiles(files: readonly RuleFileText[], opts: ValidateRuleOptions): { rules: Rule[]; errors: RuleFileError[]; scripts: RuleScriptSource[] } {
   const rules: Rule[] = [];
   const errors: RuleFileError[] = [];
+  const scripts: RuleScriptSource[] = [];
   const ids = new Map<string, string>();
   for (const file of files) {
     const fileErrors: RuleFileError[] = [];
@@ -81,6 +98,10 @@ export function validateRuleFiles(files: readonly RuleFileText[], opts: Validate
           report: (path, message, o) => fail(locate(path, o?.at), prefix + formatPath(path), message, o?.code),
         });
         const id = (item.value as { id?: unknown } | null)?.id;
+        const { area, script } = (item.value ?? {}) as { area?: unknown; script?: unknown };
+        if (area === 'script' && typeof script === 'string' && script.trim() !== '') {
+          scripts.push({ file: file.path, ...locate(['script']), path: `${prefix}.script`, ruleId: typeof id === 'string' ? id : prefix, script });
+        }
         if (typeof id === 'string') {
           const at = locate(['id']);
           const first = ids.get(id);
@@ -96,7 +117,7 @@ export function validateRuleFiles(files: readonly RuleFileText[], opts: Validate
     // Problems are found field by field; show them in the order an editor would.
     errors.push(...fileErrors.sort((a, b) => a.line - b.line || a.column - b.column));
   }
-  return { rules, errors };
+  return { rules, errors, scripts };
 }
 
 /** formatRuleError renders an error the way compilers do, so editors can jump to it: `file:line:column path: message`. */

@@ -60,7 +60,9 @@ const BODY_FIRST_LINE = 4;
 // The prelude gives two functions. `compile` makes the script the body of a strict function of `m` (the Function
 // constructor keeps it inside that body), then freezes every object reachable from the global, so a call cannot
 // leave state for the next call (which may be for another entity) and a context rebuilt after a failure behaves
-// like the one it replaces. `describe` reads what a call threw as [name, message, stack] strings.
+// like the one it replaces. Before freezing, it makes the script deterministic, so the live evaluator and a replay
+// decide alike: `Date` reads the clock that each call passes (the snapshot's event time) instead of the host's,
+// and `Math.random` throws. `describe` reads what a call threw as [name, message, stack] strings.
 const PRELUDE = `(function () {
   'use strict';
   const text = (v) => (typeof v === 'string' ? v : '');
@@ -70,6 +72,21 @@ const PRELUDE = `(function () {
   const compile = (body) => {
     const parse = JSON.parse;
     const f = new Function('m', '"use strict";\\n' + body);
+    let clock = NaN;
+    const HostDate = Date;
+    const SnapshotDate = function Date(...args) {
+      if (new.target === undefined) return new HostDate(clock).toString();
+      return Reflect.construct(HostDate, args.length === 0 ? [clock] : args, new.target);
+    };
+    SnapshotDate.prototype = HostDate.prototype;
+    SnapshotDate.now = () => clock;
+    SnapshotDate.parse = HostDate.parse;
+    SnapshotDate.UTC = HostDate.UTC;
+    Object.defineProperty(HostDate.prototype, 'constructor', { value: SnapshotDate, writable: true, configurable: true });
+    globalThis.Date = SnapshotDate;
+    Math.random = () => {
+      throw new Error('Math.random is not available: a script rule must decide the same way live and in callwatch replay');
+    };
     const seen = new Set();
     const todo = [globalThis];
     while (todo.length > 0) {
@@ -83,7 +100,10 @@ const PRELUDE = `(function () {
         todo.push(d.value, d.get, d.set);
       }
     }
-    return (json) => f(parse(json));
+    return (json, now) => {
+      clock = now;
+      return f(parse(json));
+    };
   };
   return [describe, compile];
 })()`;
@@ -159,15 +179,22 @@ export class ScriptSandbox {
     return this.memory.buffer.byteLength;
   }
 
-  /** run calls a rule's script with `m` (passed as JSON), compiling it first if the rule is new or its text changed. */
-  run(ruleId: string, script: string, m: object): ScriptResult {
+  /**
+   * run calls a rule's script with `m` (passed as JSON), compiling it first if the rule is new or its text changed.
+   * `nowMs` is the script's clock (`Date.now()`, `new Date()`): the event time of the snapshot it judges.
+   */
+  run(ruleId: string, script: string, m: object, nowMs: number): ScriptResult {
     const broken = this.broken.get(ruleId);
     if (broken?.script === script) return { value: null, error: broken.error };
     let entry = this.compiled.get(ruleId);
     if (entry?.script !== script) {
       this.forget(ruleId);
       const made = this.compile(ruleId, script);
-      if ('error' in made) return { value: null, error: made.error };
+      if ('error' in made) {
+        // Only a script that cannot compile stays broken; a limit hit while compiling is tried again next time.
+        if (made.lasting) this.broken.set(ruleId, { script, error: made.error });
+        return { value: null, error: made.error };
+      }
       entry = made;
       this.compiled.set(ruleId, entry);
     }
@@ -175,8 +202,9 @@ export class ScriptSandbox {
     this.begin(this.limits.timeoutMs, this.neededBytes() + this.limits.memoryLimitBytes);
     try {
       const arg = context.newString(JSON.stringify(m));
-      const result = context.callFunction(run, context.undefined, arg);
-      arg.dispose();
+      const now = context.newNumber(nowMs);
+      const result = context.callFunction(run, context.undefined, arg, now);
+      disposeAll(arg, now);
       if (!result.error) return result.value.consume((value) => readResult(ruleId, context, value));
       const error = this.thrown(ruleId, script, context, describe, result.error);
       result.error.dispose();
@@ -190,6 +218,17 @@ export class ScriptSandbox {
     } finally {
       this.end();
     }
+  }
+
+  /**
+   * check compiles a script as `run` would, without keeping it, and returns why it does not compile (a syntax
+   * error, or one of strict mode), or null when it does: `callwatch rules validate` reports it before a rule is applied.
+   */
+  check(ruleId: string, script: string): ScriptError | null {
+    const made = this.compile(ruleId, script);
+    if ('error' in made) return made.error;
+    disposeAll(made.run, made.describe, made.context, made.runtime);
+    return null;
   }
 
   /** forget disposes a rule's compiled script, e.g. when the rule is deleted; its next run compiles it again. */
@@ -207,7 +246,8 @@ export class ScriptSandbox {
     this.broken.clear();
   }
 
-  private compile(ruleId: string, script: string): Compiled | { error: ScriptError } {
+  // `lasting` tells a script that cannot compile from a limit hit or a host failure while compiling it.
+  private compile(ruleId: string, script: string): Compiled | { error: ScriptError; lasting: boolean } {
     const startBytes = this.memory.buffer.byteLength;
     const made: Array<{ alive: boolean; dispose(): void }> = [];
     this.begin(COMPILE_TIMEOUT_MS, Infinity);
@@ -229,12 +269,10 @@ export class ScriptSandbox {
       if (!result.error) return { script, runtime, context, run: result.value, describe };
       const error = this.thrown(ruleId, script, context, describe, result.error);
       disposeAll(result.error, ...made);
-      // Only a script that cannot compile stays broken; a limit hit while compiling is tried again next time.
-      if (error.code === 'CW_ERR_SCRIPT_FAILED') this.broken.set(ruleId, { script, error });
-      return { error };
+      return { error, lasting: error.code === 'CW_ERR_SCRIPT_FAILED' };
     } catch (cause) {
       disposeAll(...made);
-      return { error: scriptError('CW_ERR_SCRIPT_FAILED', ruleId, `could not be compiled: ${(cause as Error).message}`, { cause }) };
+      return { error: scriptError('CW_ERR_SCRIPT_FAILED', ruleId, `could not be compiled: ${(cause as Error).message}`, { cause }), lasting: false };
     } finally {
       this.end();
       this.compileGrowthBytes += this.memory.buffer.byteLength - startBytes;
@@ -306,7 +344,8 @@ function describeThrown(context: QuickJSContext, describe: QuickJSHandle, thrown
   }
   const [name, message, stack] = result.value.consume((h) => context.dump(h) as [string, string, string]);
   const at = /<input>:(\d+)/.exec(stack);
-  const line = at ? Math.min(Number(at[1]) - BODY_FIRST_LINE + 1, script.split('\n').length) : null;
+  // An error at the end of the script (an unclosed bracket) is on its last line of code, not on a blank line after it.
+  const line = at ? Math.min(Number(at[1]) - BODY_FIRST_LINE + 1, script.trimEnd().split('\n').length) : null;
   return { name: clip(name), message: clip(message) || 'threw an object', line: line !== null && line >= 1 ? line : null };
 }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
 import { STOCK_TEMPLATES } from '@callwatch/notifier';
-import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFiles } from '@callwatch/rules';
+import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFilesAndScripts } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { registerRuleChanges } from './rules-manage';
 import { registerRuleTest } from './rules-test';
@@ -31,10 +31,13 @@ export function planRules(wanted: Rule[], current: (id: string) => Rule | undefi
   return plan;
 }
 
-/** validateFiles loads and validates rule files; any error throws one CallwatchError listing every problem. */
+/**
+ * validateFiles loads and validates rule files, compiling the scripts of script rules as the evaluator will; any
+ * error throws one CallwatchError listing every problem.
+ */
 export async function validateFiles(paths: string[], appliedBy: string, now = Date.now()): Promise<Rule[]> {
   const files = await loadRuleFiles(paths);
-  const { rules, errors } = validateRuleFiles(files, { knownTemplates: new Set(STOCK_TEMPLATE_IDS), appliedBy, now });
+  const { rules, errors } = await validateRuleFilesAndScripts(files, { knownTemplates: new Set(STOCK_TEMPLATE_IDS), appliedBy, now });
   if (errors.length > 0) {
     throw new CallwatchError('CW_ERR_RULE_INVALID', `${errors.length} problem(s) in the rule files, nothing applied:\n${errors.map((e) => `  ${formatRuleError(e)}`).join('\n')}`);
   }

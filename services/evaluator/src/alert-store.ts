@@ -56,8 +56,11 @@ export class AlertStore {
     return json === null ? undefined : (JSON.parse(json) as AlertState);
   }
 
-  /** save writes many states in one round trip, one HSET per entity: entity -> rule id -> state. */
-  async save(states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>): Promise<void> {
+  /**
+   * save writes many states and deletes others in one round trip, one HSET and one HDEL per entity: `states` is
+   * entity -> rule id -> state, `removed` is entity -> rule ids whose states go.
+   */
+  async save(states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>, removed: ReadonlyMap<string, readonly string[]> = new Map()): Promise<void> {
     const pipeline = this.redis.pipeline();
     let writes = 0;
     for (const [entity, byRule] of states) {
@@ -67,12 +70,21 @@ export class AlertStore {
       pipeline.hset(this.keys.alertStates(entity), fields);
       writes++;
     }
+    for (const [entity, ruleIds] of removed) {
+      if (ruleIds.length === 0) continue;
+      pipeline.hdel(this.keys.alertStates(entity), ...ruleIds);
+      writes++;
+    }
     if (writes === 0) return;
     for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     // Only once Redis has them: after a failed write the batch is retried from the states Redis still holds.
     for (const [entity, byRule] of states) {
       const known = this.cache.get(entity);
       if (known) for (const [ruleId, state] of byRule) known.set(ruleId, state);
+    }
+    for (const [entity, ruleIds] of removed) {
+      const known = this.cache.get(entity);
+      if (known) for (const ruleId of ruleIds) known.delete(ruleId);
     }
   }
 

@@ -23,6 +23,8 @@ describe('evaluateSnapshot', () => {
       reset_threshold: 31, operator: '<=', level: 'warning', sample_period_ms: 300_000, at_ms: 1_000, first_fired_at_ms: 1_000, test: false,
     });
     expect(fired?.event?.event_id).toMatch(/^[0-9a-f]{40}$/);
+    // The firing state keeps the rule's fields, to reset the alert should the rule be deleted.
+    expect(fired?.state.rule).toEqual({ rule_title: 'Low ASR', area: 'asr', threshold: 30, reset_threshold: 31, operator: '<=', level: 'warning', sample_period_ms: 300_000 });
 
     // 30.5% is between threshold and reset threshold: still firing, no event (hysteresis).
     const [held] = evaluateSnapshot([rule], snapshot('customer:acme', 2_000, 200, 61), () => fired?.state);
@@ -31,6 +33,7 @@ describe('evaluateSnapshot', () => {
 
     const [reset] = evaluateSnapshot([rule], snapshot('customer:acme', 3_000, 100, 40), () => held?.state);
     expect(reset?.event).toMatchObject({ type: 'reset', value: 40, at_ms: 3_000, first_fired_at_ms: 1_000 });
+    expect(reset?.state.rule).toBeUndefined();
   });
 
   it('skips rules for other entities, disabled rules, and holds state below min_attempts', () => {

@@ -4,3 +4,4 @@ export * from './evaluate-snapshot';
 export { AlertStore } from './alert-store';
 export { readLiveSnapshot, readLiveSnapshots } from './live-snapshot';
 export { reportEntities, reportEvent } from './reports';
+export { accountEvent, actionEvent, paymentEvent } from './rule-events';

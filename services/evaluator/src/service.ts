@@ -6,8 +6,9 @@ import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@ca
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 import { AlertStore, stateChanged } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { evaluateSnapshot } from './evaluate-snapshot';
+import { applicableRules, evaluateSnapshot } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
+import { orphanedStates } from './orphaned-states';
 import { checkScheduleConfig, startScheduler } from './scheduler';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
@@ -63,14 +64,18 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     // Only the rules that apply to each entity, once per entity however many snapshots it has in the chunk.
     const scoped = new Map<string, Rule[]>();
     index ??= new RuleIndex(rules.values());
-    for (const snapshot of snapshots) {
-      if (!scoped.has(snapshot.entity)) scoped.set(snapshot.entity, index.forEntity(snapshot.entity, accounts.get(snapshot.entity)));
+    for (const { entity } of snapshots) {
+      if (scoped.has(entity)) continue;
+      const account = accounts.get(entity);
+      scoped.set(entity, applicableRules(index.forEntity(entity, account), entity, account));
     }
     // Per entity, by rule id: the states as Redis holds them, those this chunk changed, and those to write back.
     const loaded = await store.load(scoped.keys());
     const current = new Map<string, Map<string, AlertState>>();
     const changed = new Map<string, Map<string, AlertState>>();
     const events: AlertEvent[] = [];
+    // Per entity, the rule ids of states whose rule no longer applies to it: deleted after their resets are published.
+    const removed = new Map<string, string[]>();
     const failed = new Map<string, { error: ScriptError; count: number }>();
     for (const snapshot of snapshots) {
       const { entity } = snapshot;
@@ -78,7 +83,13 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       evaluated.inc(applicable.length);
       const before = loaded.get(entity) as ReadonlyMap<string, AlertState>;
       let states = current.get(entity);
-      if (!states) current.set(entity, (states = new Map()));
+      if (!states) {
+        current.set(entity, (states = new Map()));
+        // Once per entity and chunk, at its first snapshot: a rule deleted, disabled or moved out of its scope resets.
+        const orphans = orphanedStates(entity, before, applicable, (ruleId) => rules.get(ruleId), snapshot.at_ms);
+        if (orphans.ruleIds.length > 0) removed.set(entity, orphans.ruleIds);
+        events.push(...orphans.resets);
+      }
       let writes = changed.get(entity);
       if (!writes) changed.set(entity, (writes = new Map()));
       for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(ruleId) ?? before.get(ruleId), accounts.get(entity), { scripts })) {
@@ -97,7 +108,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
     // other order could lose a transition.
     await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
-    await store.save(changed);
+    await store.save(changed, removed);
     countAlerts(events);
     // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
     for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@callwatch/core';
-import { AlertStore, EVALUATOR_ENV } from '@callwatch/evaluator';
+import { AlertStore, EVALUATOR_ENV, snapshotPosition } from '@callwatch/evaluator';
 import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
 import type { AlertState } from '@callwatch/rules';
 
@@ -23,9 +23,21 @@ describe('AlertStore against Redis', () => {
     const store = new AlertStore(redis, keys);
     await store.save(new Map([['customer:a', new Map([['r1', state('firing', 10)], ['r2', state('ok', 5)]])], ['customer:b', new Map()]]));
     const loaded = await store.load(['customer:a', 'customer:b']);
-    expect(Object.fromEntries(loaded.get('customer:a') ?? [])).toEqual({ r1: state('firing', 10), r2: state('ok', 5) });
-    expect(loaded.get('customer:b')?.size).toBe(0);
+    expect(Object.fromEntries(loaded.get('customer:a')?.states ?? [])).toEqual({ r1: state('firing', 10), r2: state('ok', 5) });
+    expect(loaded.get('customer:b')?.states.size).toBe(0);
     expect(await redis.hkeys(keys.alertStates('customer:a'))).toEqual(expect.arrayContaining(['r1', 'r2']));
+  });
+
+  it('saves the snapshot an entity was judged on with its states, apart from them, also when no state changed', async () => {
+    const store = new AlertStore(redis, keys, 10);
+    expect((await store.load(['customer:a'])).get('customer:a')?.applied).toBeNull();
+    await store.save(one('customer:a', 'r1', state('ok', 5)), new Map(), new Map([['customer:a', snapshotPosition(1, '41')]]));
+    await store.save(new Map(), new Map(), new Map([['customer:a', snapshotPosition(1, '42')]]));
+    for (const reader of [store, new AlertStore(redis, keys)]) {
+      const alerts = (await reader.load(['customer:a'])).get('customer:a');
+      expect(alerts?.applied).toBe('1:42');
+      expect([...(alerts?.states.keys() ?? [])]).toEqual(['r1']);
+    }
   });
 
   it('deletes the states it is told to remove, in Redis and in what it remembers', async () => {
@@ -34,14 +46,14 @@ describe('AlertStore against Redis', () => {
     await store.save(new Map([['customer:a', new Map([['r1', state('firing', 10)], ['r2', state('ok', 5)]])]]));
     await store.save(one('customer:a', 'r3', state('ok', 20)), new Map([['customer:a', ['r1', 'r2']], ['customer:b', []]]));
     expect(await redis.hkeys(keys.alertStates('customer:a'))).toEqual(['r3']);
-    expect([...((await store.load(['customer:a'])).get('customer:a')?.keys() ?? [])]).toEqual(['r3']);
+    expect([...((await store.load(['customer:a'])).get('customer:a')?.states.keys() ?? [])]).toEqual(['r3']);
   });
 
   it('without a cache, reads Redis every time: a state written by another evaluator is seen', async () => {
     const store = new AlertStore(redis, keys);
     await store.load(['customer:a']);
     await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('firing', 20)));
-    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('firing', 20));
+    expect((await store.load(['customer:a'])).get('customer:a')?.states.get('r1')).toEqual(state('firing', 20));
   });
 
   it('with a cache, remembers what it read and saved until forget(), and keeps at most cacheEntities entities', async () => {
@@ -50,17 +62,17 @@ describe('AlertStore against Redis', () => {
     await store.save(one('customer:a', 'r1', state('firing', 30)));
     // Another writer (which the rebalance protocol rules out while this evaluator owns the entity) is not seen...
     await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('ok', 40)));
-    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('firing', 30));
+    expect((await store.load(['customer:a'])).get('customer:a')?.states.get('r1')).toEqual(state('firing', 30));
     // ...until the evaluator forgets, as it does on every reassignment of partitions.
     store.forget();
-    expect((await store.load(['customer:a'])).get('customer:a')?.get('r1')).toEqual(state('ok', 40));
+    expect((await store.load(['customer:a'])).get('customer:a')?.states.get('r1')).toEqual(state('ok', 40));
 
     // Remembering a third entity drops the one remembered longest ago (customer:a).
     await store.load(['customer:b', 'customer:c']);
     await new AlertStore(redis, keys).save(one('customer:a', 'r1', state('firing', 50)));
     await new AlertStore(redis, keys).save(one('customer:c', 'r1', state('firing', 50)));
     const again = await store.load(['customer:a', 'customer:c']);
-    expect(again.get('customer:a')?.get('r1')).toEqual(state('firing', 50));
-    expect(again.get('customer:c')?.get('r1')).toBeUndefined();
+    expect(again.get('customer:a')?.states.get('r1')).toEqual(state('firing', 50));
+    expect(again.get('customer:c')?.states.get('r1')).toBeUndefined();
   });
 });

@@ -61,7 +61,7 @@ export class RedisKeys {
     return `${this.prefix}penalties`;
   }
 
-  /** alertStates is a hash of the entity's alert states, one field per rule id (ok / pending / firing, since, last notified). */
+  /** alertStates is a hash of the entity's alert states, one field per rule id (ok / pending / firing, since, last notified), and `_applied`: the last metric snapshot judged. */
   alertStates(entity: string): string {
     return `${this.prefix}{${entity}}:alerts`;
   }

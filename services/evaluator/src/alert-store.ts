@@ -10,7 +10,7 @@ import type { RedisKeys, Redis } from '@callwatch/redis';
  * it owns their partitions: the evaluator calls `forget()` whenever its consumer group reassigns partitions.
  */
 export class AlertStore {
-  private readonly cache = new Map<string, Map<string, AlertState>>();
+  private readonly cache = new Map<string, EntityAlerts>();
 
   constructor(
     private readonly redis: Redis,
@@ -19,11 +19,12 @@ export class AlertStore {
   ) {}
 
   /**
-   * load returns every alert state of the given entities, entity -> rule id -> state, reading from Redis (in one
-   * round trip) only the entities it does not remember. The maps are the store's: read them, do not change them.
+   * load returns the alert states of the given entities (rule id -> state) and the metric snapshot they were last
+   * judged on, reading from Redis (in one round trip) only the entities it does not remember. The maps are the
+   * store's: read them, do not change them.
    */
-  async load(entities: Iterable<string>): Promise<Map<string, ReadonlyMap<string, AlertState>>> {
-    const out = new Map<string, ReadonlyMap<string, AlertState>>();
+  async load(entities: Iterable<string>): Promise<Map<string, EntityAlerts>> {
+    const out = new Map<string, EntityAlerts>();
     const missing: string[] = [];
     for (const entity of entities) {
       const known = this.cache.get(entity);
@@ -34,13 +35,14 @@ export class AlertStore {
     const pipeline = this.redis.pipeline();
     for (const entity of missing) pipeline.hgetall(this.keys.alertStates(entity));
     const replies = (await pipeline.exec()) ?? [];
-    replies.forEach(([err, fields], i) => {
+    replies.forEach(([err, raw], i) => {
       if (err) throw err;
-      const states = new Map<string, AlertState>();
-      for (const ruleId in fields as Record<string, string>) states.set(ruleId, JSON.parse((fields as Record<string, string>)[ruleId] as string) as AlertState);
+      const fields = raw as Record<string, string>;
+      const alerts: EntityAlerts = { states: new Map(), applied: fields[APPLIED] ?? null };
+      for (const ruleId in fields) if (ruleId !== APPLIED) alerts.states.set(ruleId, JSON.parse(fields[ruleId] as string) as AlertState);
       const entity = missing[i] as string;
-      out.set(entity, states);
-      this.remember(entity, states);
+      out.set(entity, alerts);
+      this.remember(entity, alerts);
     });
     return out;
   }
@@ -57,16 +59,23 @@ export class AlertStore {
   }
 
   /**
-   * save writes many states and deletes others in one round trip, one HSET and one HDEL per entity: `states` is
-   * entity -> rule id -> state, `removed` is entity -> rule ids whose states go.
+   * save writes many states, deletes others and records the snapshot each entity was judged on, in one round trip
+   * and one atomic HSET per entity (plus an HDEL): `states` is entity -> rule id -> state, `removed` is entity ->
+   * rule ids whose states go, `applied` is entity -> snapshot position (see `snapshotPosition`).
    */
-  async save(states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>, removed: ReadonlyMap<string, readonly string[]> = new Map()): Promise<void> {
+  async save(
+    states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>,
+    removed: ReadonlyMap<string, readonly string[]> = new Map(),
+    applied: ReadonlyMap<string, string> = new Map(),
+  ): Promise<void> {
     const pipeline = this.redis.pipeline();
     let writes = 0;
-    for (const [entity, byRule] of states) {
-      if (byRule.size === 0) continue;
+    for (const entity of new Set([...states.keys(), ...applied.keys()])) {
       const fields: Record<string, string> = {};
-      for (const [ruleId, state] of byRule) fields[ruleId] = JSON.stringify(state);
+      for (const [ruleId, state] of states.get(entity) ?? []) fields[ruleId] = JSON.stringify(state);
+      const position = applied.get(entity);
+      if (position !== undefined) fields[APPLIED] = position;
+      if (Object.keys(fields).length === 0) continue;
       pipeline.hset(this.keys.alertStates(entity), fields);
       writes++;
     }
@@ -80,23 +89,53 @@ export class AlertStore {
     // Only once Redis has them: after a failed write the batch is retried from the states Redis still holds.
     for (const [entity, byRule] of states) {
       const known = this.cache.get(entity);
-      if (known) for (const [ruleId, state] of byRule) known.set(ruleId, state);
+      if (known) for (const [ruleId, state] of byRule) known.states.set(ruleId, state);
     }
     for (const [entity, ruleIds] of removed) {
       const known = this.cache.get(entity);
-      if (known) for (const ruleId of ruleIds) known.delete(ruleId);
+      if (known) for (const ruleId of ruleIds) known.states.delete(ruleId);
+    }
+    for (const [entity, position] of applied) {
+      const known = this.cache.get(entity);
+      if (known) known.applied = position;
     }
   }
 
-  private remember(entity: string, states: Map<string, AlertState>): void {
+  private remember(entity: string, alerts: EntityAlerts): void {
     if (this.cacheEntities <= 0) return;
-    this.cache.set(entity, states);
+    this.cache.set(entity, alerts);
     // The entities remembered longest ago go first (Map keeps insertion order).
     for (const oldest of this.cache.keys()) {
       if (this.cache.size <= this.cacheEntities) break;
       this.cache.delete(oldest);
     }
   }
+}
+
+/** EntityAlerts is what the store holds for one entity: its alert states by rule id, and the snapshot they were last judged on. */
+export interface EntityAlerts {
+  states: Map<string, AlertState>;
+  /** the position of the last metric snapshot judged (`snapshotPosition`), null before the first */
+  applied: string | null;
+}
+
+// Rule ids are slugs that start with a letter or digit, so this field never names a rule.
+const APPLIED = '_applied';
+
+/** snapshotPosition names a metric snapshot by its partition and offset, the way the store records the last one judged. */
+export function snapshotPosition(partition: number, offset: string): string {
+  return `${partition}:${offset}`;
+}
+
+/**
+ * alreadyJudged tells whether a snapshot at `partition` and `offset` was judged before, given the position the
+ * states were saved with: a redelivery after a crash between saving states and committing offsets, which must not
+ * be judged again against the newer states. A snapshot of another partition (the topic was repartitioned) is new.
+ */
+export function alreadyJudged(applied: string | null, partition: number, offset: string): boolean {
+  if (applied === null) return false;
+  const [p, o] = applied.split(':');
+  return Number(p) === partition && BigInt(offset) <= BigInt(o as string);
 }
 
 /**

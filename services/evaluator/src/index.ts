@@ -1,7 +1,7 @@
 export * from './service';
 export * from './config';
 export * from './evaluate-snapshot';
-export { AlertStore } from './alert-store';
+export { AlertStore, alreadyJudged, snapshotPosition, type EntityAlerts } from './alert-store';
 export { readLiveSnapshot, readLiveSnapshots } from './live-snapshot';
 export { reportEntities, reportEvent } from './reports';
 export { accountEvent, actionEvent, paymentEvent } from './rule-events';

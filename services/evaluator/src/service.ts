@@ -4,7 +4,7 @@ import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, t
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { AlertStore, stateChanged } from './alert-store';
+import { AlertStore, alreadyJudged, type EntityAlerts, snapshotPosition, stateChanged } from './alert-store';
 import { EVALUATOR_ENV } from './config';
 import { applicableRules, evaluateSnapshot } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
@@ -38,6 +38,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   const emitted = new Counter({ name: 'callwatch_alert_events_total', help: 'alert events emitted', labelNames: ['type'], registers: [health.registry] });
   const scriptErrors = new Counter({ name: 'callwatch_script_errors_total', help: 'script rule calls that failed (the rule had no data)', labelNames: ['rule', 'code'], registers: [health.registry] });
   const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
+  const redelivered = new Counter({ name: 'callwatch_evaluator_redelivered_total', help: 'metric snapshots not judged again: their entity\'s states were saved after them (a redelivery after a crash or rebalance)', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
   const countAlerts = (alerts: AlertEvent[]): void => {
     for (const e of alerts) {
@@ -60,11 +61,11 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   });
   log.info({ rules: [...rules.values()].length }, 'rules loaded');
 
-  const evaluateChunk = async (snapshots: MetricSnapshot[]): Promise<void> => {
+  const evaluateChunk = async (messages: Array<{ value: MetricSnapshot; partition: number; offset: string }>): Promise<void> => {
     // Only the rules that apply to each entity, once per entity however many snapshots it has in the chunk.
     const scoped = new Map<string, Rule[]>();
     index ??= new RuleIndex(rules.values());
-    for (const { entity } of snapshots) {
+    for (const { value: { entity } } of messages) {
       if (scoped.has(entity)) continue;
       const account = accounts.get(entity);
       scoped.set(entity, applicableRules(index.forEntity(entity, account), entity, account));
@@ -76,12 +77,20 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     const events: AlertEvent[] = [];
     // Per entity, the rule ids of states whose rule no longer applies to it: deleted after their resets are published.
     const removed = new Map<string, string[]>();
+    // Per entity, the last snapshot judged, saved with its states: a redelivered snapshot is not judged again.
+    const judged = new Map<string, string>();
     const failed = new Map<string, { error: ScriptError; count: number }>();
-    for (const snapshot of snapshots) {
+    for (const { value: snapshot, partition, offset } of messages) {
       const { entity } = snapshot;
+      const saved = loaded.get(entity) as EntityAlerts;
+      if (alreadyJudged(saved.applied, partition, offset)) {
+        redelivered.inc();
+        continue;
+      }
+      judged.set(entity, snapshotPosition(partition, offset));
       const applicable = scoped.get(entity) as Rule[];
       evaluated.inc(applicable.length);
-      const before = loaded.get(entity) as ReadonlyMap<string, AlertState>;
+      const before: ReadonlyMap<string, AlertState> = saved.states;
       let states = current.get(entity);
       if (!states) {
         current.set(entity, (states = new Map()));
@@ -108,7 +117,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
     // other order could lose a transition.
     await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
-    await store.save(changed, removed);
+    await store.save(changed, removed, judged);
     countAlerts(events);
     // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
     for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');
@@ -130,7 +139,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       // In chunks, each published and saved before the next: a fetched batch can hold thousands of snapshots
       // × the rules of each, and short-lived chunks keep the garbage collector's work small.
       for (let i = 0; i < batch.messages.length; i += config.EVALUATOR_CHUNK_SNAPSHOTS) {
-        await evaluateChunk(batch.messages.slice(i, i + config.EVALUATOR_CHUNK_SNAPSHOTS).map((m) => m.value));
+        await evaluateChunk(batch.messages.slice(i, i + config.EVALUATOR_CHUNK_SNAPSHOTS));
         await batch.heartbeat();
       }
     },

@@ -11,7 +11,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { createRedis, type Redis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { counterValue, cpuSeconds, infraPid, percentile, removeBenchData } from './figures';
+import { counterValue, percentile, removeBenchData, startCpuMeter } from './figures';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -84,8 +84,7 @@ async function main(): Promise<void> {
   const ceiling = await bareConsumerRate(conn, prefix);
   console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
 
-  const pids = { node: process.pid, redis: infraPid('redis'), kafka: infraPid('kafka') };
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpuSeconds(pid)]));
+  const cpuUsed = startCpuMeter();
   const redis = createRedis(config.REDIS_URL, { name: 'bench' });
   const luaBefore = await luaCalls(redis);
   t = performance.now();
@@ -104,10 +103,10 @@ async function main(): Promise<void> {
   const steady = N / ((ended - firstCounted) / 1000);
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
   const lua = await luaCalls(redis);
-  const cpu = Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpuSeconds(pid) - (cpuBefore[name] as number)).toFixed(1)} s`);
+  const cpu = cpuUsed();
   console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms to the first count); ${Math.round(steady)} CDRs/s from the first count on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua applyEntity calls per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
-  console.log(`CPU time while aggregating ${N} CDRs: ${cpu.join(', ')} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
+  console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: from publish (the CDR's end time) to the snapshot carrying it.
   const latencies: number[] = [];

@@ -12,7 +12,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { RuleIndex, type AlertState } from '@callwatch/rules';
 import type { Account, MetricSnapshot, Rule, RuleScope, Window } from '@callwatch/schemas';
 import { seededRandom } from '../simulate-traffic';
-import { counterValue, cpuSeconds, infraPid, percentile, removeBenchData } from './figures';
+import { counterValue, percentile, removeBenchData, startCpuMeter } from './figures';
 
 const RULES = Number(process.env.BENCH_RULES ?? 2_000);
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
@@ -123,8 +123,7 @@ async function main(): Promise<void> {
   await publishAll(conn, conn.topics.metric, 'metric', snapshots.map((s) => ({ key: s.entity, value: s as never })));
   const expected = ROUNDS * perEntity.reduce((a, b) => a + b, 0);
 
-  const pids = { node: process.pid, redis: infraPid('redis'), kafka: infraPid('kafka') };
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpuSeconds(pid)]));
+  const cpuUsed = startCpuMeter();
   const t = performance.now();
   const evaluator = await startEvaluator(config);
   const startedMs = performance.now() - t;
@@ -138,9 +137,9 @@ async function main(): Promise<void> {
   }
   const ended = performance.now();
   const alerts = await counterValue(registry, 'callwatch_alert_events_total');
-  const cpu = Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpuSeconds(pid) - (cpuBefore[name] as number)).toFixed(1)} s`);
+  const cpu = cpuUsed();
   console.log(`evaluator service: ${Math.round(expected / ((ended - t) / 1000))} evaluations/s including start-up (${Math.round(startedMs)} ms to start and load ${RULES} rules and ${ENTITIES} accounts, ${Math.round(firstEvaluated - t)} ms to the first evaluation); ${Math.round(expected / ((ended - firstEvaluated) / 1000))} evaluations/s from the first on (${snapshots.length} snapshots from Kafka, states in Redis, ${alerts} alert events)`);
-  console.log(`CPU time while evaluating: ${cpu.join(', ')} (${((ended - t) / 1000).toFixed(1)} s of wall time, ${cpus().length} cores)`);
+  console.log(`CPU time while evaluating: ${cpu} (${((ended - t) / 1000).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: snapshots stamped with the wall clock, alert events carry the snapshot's time.
   const latencies: number[] = [];

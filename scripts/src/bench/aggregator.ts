@@ -12,6 +12,7 @@ import { createRedis, type Redis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
 import { counterValue, percentile, removeBenchData, startCpuMeter } from './figures';
+import { measureLatency, waitForCounter } from './phases';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -91,14 +92,8 @@ async function main(): Promise<void> {
   const aggregator = await startAggregator(config);
   const startedMs = performance.now() - t;
   const registry = aggregator.runtime.health.registry;
-  let firstCounted = 0;
-  for (;;) {
-    const counted = await counterValue(registry, 'callwatch_aggregator_events_total');
-    if (counted > 0 && firstCounted === 0) firstCounted = performance.now();
-    if (counted >= 2 * N) break; // every CDR counts for its customer and its carrier
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const ended = performance.now();
+  // Every CDR counts for its customer and its carrier.
+  const { firstMs: firstCounted, endedMs: ended } = await waitForCounter(registry, 'callwatch_aggregator_events_total', 2 * N);
   const rate = N / ((ended - t) / 1000);
   const steady = N / ((ended - firstCounted) / 1000);
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
@@ -109,31 +104,10 @@ async function main(): Promise<void> {
   console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: from publish (the CDR's end time) to the snapshot carrying it.
-  const latencies: number[] = [];
-  const watcher = conn.kafka.consumer({ groupId: `${prefix}latency`, maxWaitTimeInMs: 50 });
-  await watcher.connect();
-  await watcher.subscribe({ topic: conn.topics.metric, fromBeginning: false });
-  const phaseStart = Date.now();
-  await watcher.run({
-    eachBatch: async ({ batch }) => {
-      await conn.codec.prefetch(batch.messages.map((m) => m.value));
-      const received = Date.now();
-      for (const m of batch.messages) {
-        const snapshot = conn.codec.decode('metric', m.value);
-        if (snapshot.at_ms >= phaseStart) latencies.push(received - snapshot.at_ms);
-      }
-    },
+  const latencies = await measureLatency({
+    conn, groupId: `${prefix}latency`, topic: conn.topics.metric, schema: 'metric', ratePerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS,
+    publish: (count) => publish(conn, Array.from({ length: count }, () => nextCdr(Date.now()))),
   });
-  await new Promise((r) => setTimeout(r, 3_000)); // let the watcher join its group
-  const perTick = LATENCY_RATE / 10;
-  for (let tick = 0; tick < LATENCY_SECONDS * 10; tick++) {
-    const tickStart = Date.now();
-    await publish(conn, Array.from({ length: perTick }, () => nextCdr(Date.now())));
-    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tickStart))));
-  }
-  await new Promise((r) => setTimeout(r, 3_000));
-  await watcher.disconnect();
-  latencies.sort((a, b) => a - b);
   console.log(`latency publish→snapshot at ${LATENCY_RATE} CDRs/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} snapshots)`);
   console.log(`peak RSS (bench + aggregator in one process): ${Math.round(peakRss / 1024 / 1024)} MiB`);
 

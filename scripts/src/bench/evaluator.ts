@@ -13,6 +13,7 @@ import { RuleIndex, type AlertState } from '@callwatch/rules';
 import type { Account, MetricSnapshot, Rule, RuleScope, Window } from '@callwatch/schemas';
 import { seededRandom } from '../simulate-traffic';
 import { counterValue, percentile, removeBenchData, startCpuMeter } from './figures';
+import { measureLatency, waitForCounter } from './phases';
 
 const RULES = Number(process.env.BENCH_RULES ?? 2_000);
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 20_000);
@@ -128,48 +129,20 @@ async function main(): Promise<void> {
   const evaluator = await startEvaluator(config);
   const startedMs = performance.now() - t;
   const registry = evaluator.runtime.health.registry;
-  let firstEvaluated = 0;
-  for (;;) {
-    const evaluated = await counterValue(registry, 'callwatch_rule_evaluations_total');
-    if (evaluated > 0 && firstEvaluated === 0) firstEvaluated = performance.now();
-    if (evaluated >= expected) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const ended = performance.now();
+  const { firstMs: firstEvaluated, endedMs: ended } = await waitForCounter(registry, 'callwatch_rule_evaluations_total', expected);
   const alerts = await counterValue(registry, 'callwatch_alert_events_total');
   const cpu = cpuUsed();
   console.log(`evaluator service: ${Math.round(expected / ((ended - t) / 1000))} evaluations/s including start-up (${Math.round(startedMs)} ms to start and load ${RULES} rules and ${ENTITIES} accounts, ${Math.round(firstEvaluated - t)} ms to the first evaluation); ${Math.round(expected / ((ended - firstEvaluated) / 1000))} evaluations/s from the first on (${snapshots.length} snapshots from Kafka, states in Redis, ${alerts} alert events)`);
   console.log(`CPU time while evaluating: ${cpu} (${((ended - t) / 1000).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: snapshots stamped with the wall clock, alert events carry the snapshot's time.
-  const latencies: number[] = [];
-  const watcher = conn.kafka.consumer({ groupId: `${prefix}latency`, maxWaitTimeInMs: 50 });
-  await watcher.connect();
-  await watcher.subscribe({ topic: conn.topics.alert, fromBeginning: false });
-  const phaseStart = Date.now();
-  await watcher.run({
-    eachBatch: async ({ batch }) => {
-      await conn.codec.prefetch(batch.messages.map((m) => m.value));
-      const received = Date.now();
-      for (const m of batch.messages) {
-        const alert = conn.codec.decode('alert', m.value);
-        if (alert.at_ms >= phaseStart) latencies.push(received - alert.at_ms);
-      }
-    },
-  });
-  await new Promise((r) => setTimeout(r, 3_000)); // let the watcher join its group
-  const perTick = LATENCY_RATE / 10;
-  for (let tick = 0; tick < LATENCY_SECONDS * 10; tick++) {
-    const tickStart = Date.now();
-    await conn.publisher.publish(conn.topics.metric, 'metric', Array.from({ length: perTick }, () => {
+  const latencies = await measureLatency({
+    conn, groupId: `${prefix}latency`, topic: conn.topics.alert, schema: 'alert', ratePerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS,
+    publish: (count) => conn.publisher.publish(conn.topics.metric, 'metric', Array.from({ length: count }, () => {
       const snapshot = makeSnapshot(pick(entities), Date.now());
       return { key: snapshot.entity, value: snapshot };
-    }));
-    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tickStart))));
-  }
-  await new Promise((r) => setTimeout(r, 3_000));
-  await watcher.disconnect();
-  latencies.sort((a, b) => a - b);
+    })),
+  });
   console.log(`latency snapshot→alert event at ${LATENCY_RATE} snapshots/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} alert events)`);
 
   await evaluator.stop();

@@ -38,9 +38,22 @@ export function evaluateSnapshot(
   account?: { class: string | null },
   options: EvaluateOptions = {},
 ): Evaluation[] {
+  return evaluateRules(applicableRules(rules, snapshot.entity, account), snapshot, stateOf, options);
+}
+
+/**
+ * evaluateRules is evaluateSnapshot for rules the caller already knows apply to the entity (`applicableRules`):
+ * the live evaluator picks them once per entity and chunk, not once per snapshot.
+ */
+export function evaluateRules(
+  applicable: readonly Rule[],
+  snapshot: MetricSnapshot,
+  stateOf: (ruleId: string) => AlertState | undefined,
+  options: EvaluateOptions = {},
+): Evaluation[] {
   const out: Evaluation[] = [];
   const now = snapshot.at_ms;
-  for (const rule of applicableRules(rules, snapshot.entity, account)) {
+  for (const rule of applicable) {
     const observation = metricValue(rule, snapshot, options.scripts);
     const decision = decide(rule, stateOf(rule.id), observation, now);
     const transition = decision.event;

@@ -6,7 +6,7 @@ import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@ca
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 import { AlertStore, alreadyJudged, type EntityAlerts, snapshotPosition, stateChanged } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { applicableRules, evaluateSnapshot } from './evaluate-snapshot';
+import { applicableRules, evaluateRules } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
 import { orphanedStates } from './orphaned-states';
 import { checkScheduleConfig, startScheduler } from './scheduler';
@@ -101,7 +101,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
       }
       let writes = changed.get(entity);
       if (!writes) changed.set(entity, (writes = new Map()));
-      for (const evaluation of evaluateSnapshot(applicable, snapshot, (ruleId) => states.get(ruleId) ?? before.get(ruleId), accounts.get(entity), { scripts })) {
+      for (const evaluation of evaluateRules(applicable, snapshot, (ruleId) => states.get(ruleId) ?? before.get(ruleId), { scripts })) {
         const ruleId = evaluation.rule.id;
         if (evaluation.scriptError) {
           scriptErrors.inc({ rule: ruleId, code: evaluation.scriptError.code });

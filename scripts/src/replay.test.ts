@@ -123,6 +123,56 @@ describe('Replay', () => {
     }
   });
 
+  it('reports at every tick of a schedule the clock passes, on the entities of the rule\'s scope, as the live scheduler does', () => {
+    const replay = new Replay(rules(`
+- { id: daily-calls, title: Daily calls, scope: { all: customers }, area: attempts, sample_period: 1h, schedule: "0 8 * * *", timezone: Europe/Berlin, level: info, notify: [] }
+- { id: gold-balance, title: Gold balance, scope: { class: gold }, area: balance, schedule: "0 8 * * *", timezone: Europe/Berlin, level: info, notify: [] }
+- { id: nobody-calls, title: Nobody, scope: { customer: nobody }, area: attempts, sample_period: 1h, schedule: "0 8 * * *", level: info, notify: [] }
+- { id: busy, title: Busy, scope: { customer: acme }, area: attempts, operator: ">=", threshold: 2, sample_period: 1h, level: info, notify: [] }
+`), { periodsMs: [3_600_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    // 08:00 in Berlin is 07:00Z in March, before clocks go forward.
+    const at = (iso: string): number => Date.parse(iso);
+    const call = (customer: string, id: string, end: string) => cdr(customer, id, at(end) - 10_000, at(end));
+    const account = (id: string, cls: string | null, balance: number) =>
+      replay.push({ type: 'account', entity: `customer:${id}`, name: id, class: cls, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: at('2026-03-02T05:00:00Z') });
+    // Class and `all` scopes cover the entities with accounts: umbrella, with no calls, has 0 attempts; hustle, with no
+    // account, is left out.
+    account('initech', 'gold', 50);
+    account('acme', null, 0);
+    account('globex', null, 0);
+    account('umbrella', null, 0);
+    replay.push(call('hustle', 'h1', '2026-03-02T06:10:00Z'));
+    replay.push(call('acme', 'a1', '2026-03-02T06:30:00Z')); // starts the clock: the day's tick is the first
+    replay.push(call('acme', 'a2', '2026-03-02T06:40:00Z'));
+    replay.push(call('globex', 'g1', '2026-03-02T06:59:59Z'));
+    replay.push(call('acme', 'a3', '2026-03-02T07:00:00Z')); // at the tick: counted in its report
+    replay.push(call('globex', 'g2', '2026-03-02T07:30:00Z')); // passes the first tick
+    replay.push({ type: 'payment', payment_id: 'p1', customer_id: 'initech', amount: 20, status: 'completed', source: 'gateway', at_ms: at('2026-03-02T12:00:00Z') });
+    replay.push(call('globex', 'g3', '2026-03-03T06:45:00Z'));
+    replay.push(call('acme', 'a4', '2026-03-03T07:00:00.001Z')); // passes the second tick, after it
+    replay.push(call('acme', 'a5', '2026-03-03T07:05:00Z'));
+    const day1 = at('2026-03-02T07:00:00Z');
+    const day2 = at('2026-03-03T07:00:00Z');
+    expect(replay.finish()).toEqual([
+      { type: 'fired', rule: 'busy', entity: 'customer:acme', value: 2, at: at('2026-03-02T06:40:00Z') },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:acme', value: 3, at: day1 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:globex', value: 1, at: day1 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:initech', value: 0, at: day1 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:umbrella', value: 0, at: day1 },
+      { type: 'report', rule: 'gold-balance', entity: 'customer:initech', value: 50, at: day1 },
+      { type: 'reset', rule: 'busy', entity: 'customer:acme', value: 1, at: at('2026-03-02T07:40:00Z') },
+      // A customer scope names its entity, seen or not; this schedule has no time zone: 08:00 UTC.
+      { type: 'report', rule: 'nobody-calls', entity: 'customer:nobody', value: null, at: at('2026-03-02T08:00:00Z') },
+      // acme's calls of day 1 have left its 1-hour window (a4 came after the tick); initech's payment counts.
+      { type: 'report', rule: 'daily-calls', entity: 'customer:acme', value: 0, at: day2 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:globex', value: 1, at: day2 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:initech', value: 0, at: day2 },
+      { type: 'report', rule: 'daily-calls', entity: 'customer:umbrella', value: 0, at: day2 },
+      { type: 'report', rule: 'gold-balance', entity: 'customer:initech', value: 70, at: day2 },
+      { type: 'fired', rule: 'busy', entity: 'customer:acme', value: 2, at: at('2026-03-03T07:05:00Z') },
+    ]);
+  });
+
   it('gives script rules no data without a sandbox', () => {
     const replay = new Replay(rules('{ id: any, title: Any, scope: { all: customers }, area: script, script: "return true", level: info, notify: [] }'), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
     replay.push(cdr('acme', 'a1', t - 500, t));

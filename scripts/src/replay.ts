@@ -1,7 +1,10 @@
 import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
 import { decidePenalty, enableAction, type Penalty } from '@callwatch/enforcer';
 import { accountEvent, actionEvent, evaluateSnapshot, paymentEvent } from '@callwatch/evaluator';
-import { RuleIndex, eventAlerts, type AlertState, type AlertTransition, type RuleEvent, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
+import {
+  RuleIndex, eventAlerts, reportEntities, reportValue, ruleSchedule, scheduleTicks,
+  type AlertState, type AlertTransition, type RuleEvent, type Schedule, type ScriptError, type ScriptSandbox,
+} from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** ReplayOptions are the aggregator settings a replay runs with (the live service's AGGREGATOR_* variables). */
@@ -11,12 +14,19 @@ export interface ReplayOptions {
   maxCallMs: number;
 }
 
-/** ReplayOutput is one line of `callwatch replay`'s output: an alert transition, or a penalty action, at its event time. */
+/** ReplayOutput is one line of `callwatch replay`'s output: an alert transition or report, or a penalty action, at its event time. */
 export type ReplayOutput =
-  | { type: 'fired' | 'repeated' | 'reset'; rule: string; entity: string; value: number | null; at: number }
+  | { type: 'fired' | 'repeated' | 'reset' | 'report'; rule: string; entity: string; value: number | null; at: number }
   | { type: 'disable' | 'enable'; rule: string; entity: string; at: number; until: number };
 
 const SIDES: Record<InputEvent['type'], Side[]> = { cdr: ['customer', 'carrier'], call_start: ['customer', 'carrier'], payment: ['billing'], account: ['billing'] };
+
+/** ReportClock is a report rule's place in its schedule: the next tick to send (null before the clock starts, and after the last tick). */
+interface ReportClock {
+  rule: Rule;
+  schedule: Schedule;
+  nextMs: number | null;
+}
 
 /**
  * Replay runs the aggregator's window code (MemoryStore, the in-memory twin of the Lua script) and the
@@ -24,7 +34,8 @@ const SIDES: Record<InputEvent['type'], Side[]> = { cdr: ['customer', 'carrier']
  * CDR end or call start seen. The evaluator runs after every event, and whenever the clock passes a time at
  * which an entity's window changes (a bucket leaves it), at exactly that time. Event rules fire on completed
  * payments, account status changes and the penalty actions of the replay itself, as the live evaluator's event
- * consumer does, but with no wall clock to judge an event's age by.
+ * consumer does, but with no wall clock to judge an event's age by. Report rules report at every tick of their
+ * schedule that the clock passes, as the live scheduler does by the wall clock.
  */
 export class Replay {
   private readonly store: MemoryStore;
@@ -35,6 +46,9 @@ export class Replay {
   private readonly statuses = new Map<string, string>();
   private readonly due = new Map<string, number>();
   private readonly penalties = new Map<string, Penalty>();
+  // Each entity's last snapshot: its metrics until its windows next change, which is what a report reads.
+  private readonly snapshots = new Map<string, MetricSnapshot>();
+  private readonly reports: ReportClock[];
   private readonly out: ReplayOutput[] = [];
   /** scriptErrors holds, per script rule that failed, its last error and how many evaluations failed. */
   readonly scriptErrors = new Map<string, { error: ScriptError; count: number }>();
@@ -47,6 +61,12 @@ export class Replay {
     private readonly scripts?: ScriptSandbox,
   ) {
     this.index = new RuleIndex(rules);
+    this.reports = rules
+      .flatMap((rule) => {
+        const schedule = rule.enabled ? ruleSchedule(rule) : null;
+        return schedule ? [{ rule, schedule, nextMs: null }] : [];
+      })
+      .sort((a, b) => (a.rule.id < b.rule.id ? -1 : 1));
     this.store = new MemoryStore({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs });
   }
 
@@ -75,22 +95,31 @@ export class Replay {
     }
   }
 
-  /** finish returns every transition and penalty action, in time order (penalties still running have no `enable`). */
+  /**
+   * finish returns every transition, report and penalty action, in time order (penalties still running have no
+   * `enable`, and ticks at or after the last event time have no reports: the clock never passed them).
+   */
   finish(): ReplayOutput[] {
     return [...this.out].sort((a, b) => a.at - b.at);
   }
 
   /**
    * advance moves the clock to `toMs`: in time order, every window that changes before it is slid (and its entity
-   * evaluated at that time), and every penalty that ends before it is lifted.
+   * evaluated at that time), every penalty that ends before it is lifted, and every report tick before it is sent,
+   * after the windows and penalties of its own time.
    */
   private advance(toMs: number): void {
+    // The first event starts the clock: the schedules start there too, not at the epoch.
+    if (this.clockMs === 0) for (const r of this.reports) r.nextMs = nextTick(r.schedule, toMs - 1);
     for (;;) {
       let next: [string, number] | null = null;
       for (const [entity, dueMs] of this.due) if (dueMs < toMs && (next === null || dueMs < next[1])) next = [entity, dueMs];
       let ending: [string, Penalty] | null = null;
       for (const [entity, penalty] of this.penalties) if (penalty.until_ms <= toMs && (ending === null || penalty.until_ms < ending[1].until_ms)) ending = [entity, penalty];
-      if (ending !== null && (next === null || ending[1].until_ms <= next[1])) {
+      let report: ReportClock | null = null;
+      for (const r of this.reports) if (r.nextMs !== null && r.nextMs < toMs && (report === null || r.nextMs < (report.nextMs as number))) report = r;
+      const reportMs = report?.nextMs ?? Infinity;
+      if (ending !== null && (next === null || ending[1].until_ms <= next[1]) && ending[1].until_ms <= reportMs) {
         const [entity, penalty] = ending;
         this.penalties.delete(entity);
         this.out.push({ type: 'enable', rule: penalty.rule_id, entity, at: penalty.until_ms, until: penalty.until_ms });
@@ -98,9 +127,27 @@ export class Replay {
         this.onRuleEvent(actionEvent(enableAction(entity, penalty, penalty.until_ms)));
         continue;
       }
-      if (next === null) return;
-      this.evaluate(this.store.tick([next[0]], next[1]));
+      if (next !== null && next[1] <= reportMs) {
+        this.evaluate(this.store.tick([next[0]], next[1]));
+        continue;
+      }
+      if (report === null) return;
+      this.report(report);
     }
+  }
+
+  /**
+   * report sends a report rule's tick as the live scheduler does: one line per entity of its scope (a class or `all`
+   * scope covers the entities with an account event so far), with the value of its area in the entity's current
+   * metrics, or null when the replay has none.
+   */
+  private report(clock: ReportClock): void {
+    const at = clock.nextMs as number;
+    const known = [...this.accounts].map(([entity, account]) => ({ entity, class: account.class }));
+    for (const entity of reportEntities(clock.rule, known)) {
+      this.out.push({ type: 'report', rule: clock.rule.id, entity, value: reportValue(clock.rule, this.snapshots.get(entity), this.scripts), at });
+    }
+    clock.nextMs = nextTick(clock.schedule, at);
   }
 
   private evaluate(metrics: EntityMetrics[]): void {
@@ -108,6 +155,7 @@ export class Replay {
       if (m.dueMs > 0) this.due.set(m.entity, m.dueMs);
       else this.due.delete(m.entity);
       const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late };
+      this.snapshots.set(m.entity, snapshot);
       const rules = this.index.forEntity(m.entity, this.accounts.get(m.entity));
       const stateOf = (id: string) => this.states.get(`${id}|${m.entity}`);
       for (const { rule, state, event, scriptError } of evaluateSnapshot(rules, snapshot, stateOf, this.accounts.get(m.entity), { scripts: this.scripts })) {
@@ -137,4 +185,9 @@ export class Replay {
     this.out.push({ type: 'disable', rule: rule.id, entity: alert.entity, at: alert.at_ms, until: penalty.penalty.until_ms });
     this.onRuleEvent(actionEvent(penalty.action));
   }
+}
+
+// The first tick after `afterMs`, however far: a gap in the events is passed tick by tick, each with its reports.
+function nextTick(schedule: Schedule, afterMs: number): number | null {
+  return scheduleTicks(schedule, afterMs, Infinity, 1)[0] ?? null;
 }

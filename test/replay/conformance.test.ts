@@ -126,7 +126,7 @@ describe('callwatch replay agrees with the live services', () => {
       redis.disconnect();
     }
     const alerts = await collect(scope, scope.topics.alert, 'alert', (m) => m.length >= offline.outputs.length);
-    // Replay has no wall clock, so it sends no scheduled reports; this test applies no report rule either.
+    // Live reports follow the wall clock and replay's the event time, so this test applies no report rule.
     const live: ReplayOutput[] = alerts.flatMap(({ value: a }: { value: AlertEvent }) => (a.type === 'report' ? [] : [{ type: a.type, rule: a.rule_id, entity: a.entity, value: a.value, at: a.at_ms }]));
     expect(live.sort(byTime)).toEqual(offline.outputs);
   });

@@ -18,5 +18,6 @@ export type { AlertRuleFields, AlertState, AlertTransition, Decision } from './d
 export { alertEventId, orphanResetId } from './alert-event-id';
 export { DEFAULT_TIMEZONE, cronProblem, isReportRule, reportTicks, ruleSchedule, scheduleTicks } from './schedule';
 export type { DueInput, ReportTicks, Schedule } from './schedule';
+export { reportEntities, reportEvent, reportValue } from './reports';
 export { EVENT_FIELDS, RULE_EVENTS, eventAlerts, eventRuleOf, filterMatches, isRuleEvent } from './event-rules';
 export type { FieldValue, RuleEvent, RuleEventName } from './event-rules';

@@ -85,10 +85,10 @@ export function periodsOf(rules: Rule[]): number[] {
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('run rules over a JSON lines file of events offline (no Kafka or Redis) with a clock that follows event time, and print the alert transitions')
+    .description('run rules over a JSON lines file of events offline (no Kafka or Redis) with a clock that follows event time, and print the alert transitions, reports and penalty actions')
     .requiredOption('--rules <paths...>', 'rule files or directories')
     .requiredOption('--events <file.jsonl>', 'events, one JSON object per line with a "type" (cdr, call_start, payment, account) and the Avro field names')
-    .option('--out <file>', 'write the transitions here instead of stdout')
+    .option('--out <file>', 'write the output lines here instead of stdout')
     .option('--periods <list>', 'sample periods to keep windows for (default: the periods the rules use)')
     .option('--lateness <duration>', "how far behind an entity's newest event an event may be and still count", '5m')
     .option('--max-call <duration>', 'a started call whose CDR has not come after this long is expired', '4h')
@@ -112,6 +112,6 @@ export function registerReplay(program: Command): void {
         const out = createWriteStream(flags.out);
         await new Promise<void>((resolve, reject) => out.end(text, () => resolve()).once('error', reject));
       } else process.stdout.write(text);
-      process.stderr.write(`replay: ${result.events} events, ${result.skipped.length} skipped, ${result.outputs.length} transitions, ${rules.length} rules, in ${Date.now() - started} ms\n`);
+      process.stderr.write(`replay: ${result.events} events, ${result.skipped.length} skipped, ${result.outputs.length} lines, ${rules.length} rules, in ${Date.now() - started} ms\n`);
     });
 }

@@ -48,6 +48,11 @@ describe('evaluateSnapshot', () => {
     expect(evaluateSnapshot([report], snapshot('customer:acme', 1_000, 20, 0), () => undefined)).toEqual([]);
   });
 
+  it('never judges an event rule on a snapshot: payments, account changes and penalty actions fire it', () => {
+    const paid: Rule = { ...rule, id: 'paid', area: 'event', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null, extra_json: JSON.stringify({ event: 'payment_completed' }) };
+    expect(evaluateSnapshot([paid, rule], snapshot('customer:acme', 1_000, 20, 10), () => undefined).map((e) => e.rule.id)).toEqual(['low-asr']);
+  });
+
   it('applies class rules to entities whose account has the class', () => {
     const gold: Rule = { ...rule, scope: { kind: 'class', value: 'gold' } };
     expect(evaluateSnapshot([gold], snapshot('customer:zed', 1_000, 20, 0), () => undefined, { class: 'gold' })[0]?.event?.type).toBe('fired');

@@ -17,13 +17,19 @@ export interface EvaluateOptions {
 }
 
 /**
- * applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account). Report
- * rules (with a schedule) are left out: they send on their schedule, never on a snapshot.
+ * applicableRules picks the enabled rules whose scope covers an entity (class scopes need its account) and that are
+ * judged on its metric snapshots: threshold and script rules. Event rules and report rules are left out.
  */
 export function applicableRules(rules: Iterable<Rule>, entity: string, account?: { class: string | null }): Rule[] {
   const out: Rule[] = [];
-  for (const rule of rules) if (rule.enabled && !isReportRule(rule) && ruleApplies(rule, entity, account)) out.push(rule);
+  for (const rule of rules) if (rule.enabled && judgedOnSnapshots(rule) && ruleApplies(rule, entity, account)) out.push(rule);
   return out;
+}
+
+// Event rules fire on payments, account changes and penalty actions (the event consumer), report rules on their
+// schedule (the scheduler): a snapshot holds no value for either, so judging them would only store an `ok` state.
+function judgedOnSnapshots(rule: Rule): boolean {
+  return rule.area !== 'event' && !isReportRule(rule);
 }
 
 /**

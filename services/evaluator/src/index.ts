@@ -3,5 +3,4 @@ export * from './config';
 export * from './evaluate-snapshot';
 export { AlertStore, alreadyJudged, snapshotPosition, type EntityAlerts } from './alert-store';
 export { readLiveSnapshot, readLiveSnapshots } from './live-snapshot';
-export { reportEntities, reportEvent } from './reports';
 export { accountEvent, actionEvent, paymentEvent } from './rule-events';

@@ -20,7 +20,8 @@ describe('orphanedStates', () => {
   const disabled = rule('disabled', { enabled: false, title: 'Disabled now', level: 'critical' });
   const elsewhere = rule('elsewhere', { scope: { kind: 'customer', value: 'globex' } });
   const deleted = rule('deleted', { title: 'Deleted rule', area: 'balance', operator: '<', threshold: 10, reset_threshold: 12, sample_period_ms: null, level: 'error' });
-  const table = new Map([live, disabled, elsewhere].map((r) => [r.id, r]));
+  const paid = rule('paid', { area: 'event', operator: null, threshold: null, reset_threshold: null, sample_period_ms: null, extra_json: JSON.stringify({ event: 'payment_completed' }) });
+  const table = new Map([live, disabled, elsewhere, paid].map((r) => [r.id, r]));
   const ruleOf = (id: string) => table.get(id);
 
   it.each<[string, Array<[string, AlertState]>, { removed: string[]; resets: Array<[string, string, number | null]> }]>([
@@ -32,6 +33,7 @@ describe('orphanedStates', () => {
     ['a firing rule deleted: reset, described as the rule was when it fired', [['deleted', firing(3_000, 4, deleted)]], { removed: ['deleted'], resets: [['deleted', 'Deleted rule', 4]] }],
     ['a firing state from before states kept their rule, of a deleted rule: only its id', [['deleted', firing(3_000, 4)]], { removed: ['deleted'], resets: [['deleted', 'deleted', 4]] }],
     ['ok and pending states of rules that no longer apply: removed without a reset', [['disabled', ok], ['deleted', pending], ['live', ok]], { removed: ['disabled', 'deleted'], resets: [] }],
+    ['the ok state of an event rule, which snapshots no longer judge: removed without a reset', [['live', ok], ['paid', { ...ok, value: null }]], { removed: ['paid'], resets: [] }],
   ])('%s', (_name, states, expected) => {
     const orphans = orphanedStates(ENTITY, new Map(states), [live], ruleOf, NOW);
     expect(orphans.ruleIds).toEqual(expected.removed);

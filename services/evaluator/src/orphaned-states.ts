@@ -13,10 +13,12 @@ const NONE: Orphans = { resets: [], ruleIds: [] };
 
 /**
  * orphanedStates finds an entity's alert states whose rule is not among `applicable` (the rules the evaluator runs
- * for the entity): the rule was deleted, disabled, moved out of the entity's scope, or became a report rule. Every
- * one is to be deleted; one that was firing first gives one `reset` at `now` (the snapshot's event time) with its
- * last value, so consumers can close the alert. The reset describes the rule as it is now (`ruleOf`), or, once it
- * is deleted, as it was at its last fired or repeated event; a state too old to hold that names only the rule id.
+ * for the entity): the rule was deleted, disabled, moved out of the entity's scope, or became a report or event
+ * rule. Every one is to be deleted; one that was firing first gives one `reset` at `now` (the snapshot's event
+ * time) with its last value, so consumers can close the alert. The reset describes the rule as it is now
+ * (`ruleOf`), or, once it is deleted, as it was at its last fired or repeated event; a state too old to hold that
+ * names only the rule id. The `ok` states that event rules were given while snapshots still judged them go the
+ * same way, without a reset.
  */
 export function orphanedStates(
   entity: string,

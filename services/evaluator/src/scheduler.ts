@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CallwatchError, type Logger } from '@callwatch/core';
 import type { Redis, RedisKeys } from '@callwatch/redis';
-import { metricValue, reportTicks, ruleSchedule, type ScriptSandbox } from '@callwatch/rules';
+import { reportEntities, reportEvent, reportTicks, reportValue, ruleSchedule, type ScriptSandbox } from '@callwatch/rules';
 import type { Account, AlertEvent, Rule } from '@callwatch/schemas';
 import { readLiveSnapshots } from './live-snapshot';
-import { reportEntities, reportEvent } from './reports';
 
 /** SchedulerOptions wire the report scheduler into the evaluator; `now` is the clock, injectable for tests. */
 export interface SchedulerOptions {
@@ -84,10 +83,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     const entities = new Map(ours.map((c) => [c.rule.id, reportEntities(c.rule, opts.accounts())]));
     const snapshots = await readLiveSnapshots(redis, keys, [...new Set([...entities.values()].flat())], at);
     const events = ours.flatMap(({ rule, tick }) =>
-      (entities.get(rule.id) ?? []).map((entity) => {
-        const snapshot = snapshots.get(entity);
-        return reportEvent(rule, entity, snapshot ? metricValue(rule, snapshot, opts.scripts).value : null, tick);
-      }),
+      (entities.get(rule.id) ?? []).map((entity) => reportEvent(rule, entity, reportValue(rule, snapshots.get(entity), opts.scripts), tick)),
     );
     // Publish, then mark done: a crash in between re-sends the same event ids once the lease runs out.
     await opts.publish(events);

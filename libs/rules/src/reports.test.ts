@@ -1,10 +1,10 @@
-import type { Account, Rule } from '@callwatch/schemas';
-import { reportEntities, reportEvent } from './reports';
+import type { Account, MetricSnapshot, Rule } from '@callwatch/schemas';
+import { reportEntities, reportEvent, reportValue } from './reports';
+import { makeRule } from './rule.test-helper';
 
-const rule = (scope: Rule['scope']): Rule => ({
-  id: 'daily-balance', title: 'Daily balance', scope, area: 'balance', operator: null, threshold: null, reset_threshold: null,
-  sample_period_ms: null, min_attempts: 1, for_ms: 0, repeat_ms: 0, level: 'info', penalty_ms: null, codes: [], notify: [], template: null,
-  enabled: true, extra_json: JSON.stringify({ schedule: '0 8 * * *', timezone: 'Europe/Berlin' }), applied_by: 'test', applied_at_ms: 0,
+const rule = (scope: Rule['scope']): Rule => makeRule({
+  id: 'daily-balance', title: 'Daily balance', scope, area: 'balance', operator: null, threshold: null, sample_period_ms: null, level: 'info',
+  extra_json: JSON.stringify({ schedule: '0 8 * * *', timezone: 'Europe/Berlin' }),
 });
 const account = (entity: string, cls: string | null): Account => ({
   entity, name: entity, class: cls, status: 'active', balance: 10, debit_limit: null, currency: 'EUR', emails: [], phones: [], at_ms: 0,
@@ -24,6 +24,24 @@ describe('reportEntities', () => {
     ['every carrier', { kind: 'all_carriers', value: null }, ['carrier:tier1', 'carrier:tier2']],
   ])('%s', (_name, scope, entities) => {
     expect(reportEntities(rule(scope), accounts)).toEqual(entities);
+  });
+});
+
+describe('reportValue', () => {
+  const snapshot: MetricSnapshot = {
+    entity: 'customer:acme', at_ms: 0, channels: null, balance: 42.5, late: 0,
+    windows: [{ sample_period_ms: 900_000, attempts: 0, answered: 0, asr: null, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
+  };
+
+  it.each<[string, Partial<Rule>, MetricSnapshot | undefined, number | null]>([
+    ['a gauge', { area: 'balance' }, snapshot, 42.5],
+    ['the attempts of the window of its sample period, even none', { area: 'attempts', sample_period_ms: 900_000 }, snapshot, 0],
+    ['null for a window with no value', { area: 'asr', sample_period_ms: 900_000 }, snapshot, null],
+    ['null for a window the metrics do not have', { area: 'attempts', sample_period_ms: 300_000 }, snapshot, null],
+    ['null without metrics', { area: 'balance' }, undefined, null],
+    ['null for a script rule without a sandbox', { area: 'script', extra_json: JSON.stringify({ script: 'return 1', schedule: '0 8 * * *' }) }, snapshot, null],
+  ])('%s', (_name, overrides, metrics, value) => {
+    expect(reportValue({ ...rule({ kind: 'customer', value: 'acme' }), ...overrides }, metrics)).toBe(value);
   });
 });
 

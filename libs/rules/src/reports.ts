@@ -1,16 +1,20 @@
 import { parseEntity } from '@callwatch/core';
-import { alertEventId, ruleApplies } from '@callwatch/rules';
-import type { Account, AlertEvent, Rule } from '@callwatch/schemas';
+import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
+import { alertEventId } from './alert-event-id';
+import { metricValue } from './metric-value';
+import { ruleApplies } from './scope';
+import type { ScriptSandbox } from './script-sandbox';
 
 /**
  * reportEntities lists the entities a report rule covers, sorted: a customer or carrier scope is that entity
- * (account or not); a class or `all` scope is every known account it matches.
+ * (known or not); a class or `all` scope is every known entity it matches, by its account's class (the evaluator
+ * knows the accounts on the account topic).
  */
-export function reportEntities(rule: Rule, accounts: Iterable<Account>): string[] {
+export function reportEntities(rule: Rule, known: Iterable<{ entity: string; class: string | null }>): string[] {
   const { kind, value } = rule.scope;
   if (kind === 'customer' || kind === 'carrier') return [`${kind}:${value ?? ''}`];
   const out: string[] = [];
-  for (const account of accounts) {
+  for (const account of known) {
     if (isEntity(account.entity) && ruleApplies(rule, account.entity, account)) out.push(account.entity);
   }
   return out.sort();
@@ -24,6 +28,14 @@ function isEntity(entity: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * reportValue is the value a report gives an entity: its rule's area in the entity's current metrics, or null
+ * without metrics or data. A script rule runs in `scripts`, and has no value without it.
+ */
+export function reportValue(rule: Rule, snapshot: MetricSnapshot | undefined, scripts?: ScriptSandbox): number | null {
+  return snapshot ? metricValue(rule, snapshot, scripts).value : null;
 }
 
 /**

@@ -28,3 +28,13 @@ describe('loadConfig', () => {
     expect(e.message).toContain('MODE: expected one of fast, safe, got "turbo"');
   });
 });
+
+describe('parsers.bytes', () => {
+  it.each([['1048576', 1_048_576], ['512KiB', 524_288], ['4MiB', 4_194_304], [' 1 GiB ', 1_073_741_824]])('reads %p', (raw, expected) => {
+    expect(parsers.bytes(raw)).toBe(expected);
+  });
+
+  it.each(['0', '4MB', '-1', 'lots', ''])('refuses %p', (raw) => {
+    expect(() => parsers.bytes(raw)).toThrow(/expected a positive size in bytes/);
+  });
+});

@@ -13,6 +13,8 @@ export function env<T>(parse: (raw: string) => T, doc: string, defaultValue?: T)
   return defaultValue === undefined ? { parse, doc } : { parse, doc, default: defaultValue };
 }
 
+const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
 /** Parsers for the common variable kinds; each message says what was expected. */
 export const parsers = {
   string: (raw: string): string => raw,
@@ -38,6 +40,13 @@ export const parsers = {
   },
   /** A duration in milliseconds, written as a number of milliseconds or with a unit (5m, 90s). */
   durationMs: (raw: string): number => (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw)),
+  /** A size in bytes, written as a number of bytes or with a binary unit (512KiB, 4MiB). */
+  bytes: (raw: string): number => {
+    const match = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(raw.trim());
+    const n = match ? Number(match[1]) * (BYTE_UNITS[match[2] ?? 'B'] as number) : 0;
+    if (n <= 0) throw new Error(`expected a positive size in bytes, such as 1048576 or 4MiB, got "${raw}"`);
+    return n;
+  },
   list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
   url: (raw: string): string => {
     try {

@@ -22,6 +22,8 @@ export interface Received<T> {
 export interface Batch<T> {
   topic: string;
   partition: number;
+  /** the offset of the batch's first message as fetched, decodable or not: where this batch starts in its partition */
+  firstOffset: string;
   messages: Array<Received<T>>;
   /** Sends a decoded message that fails validation to the dead-letter topic, with its reason. */
   reject(message: Received<T>, reason: string, code?: string): void;
@@ -42,6 +44,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   alsoTopics?: Array<{ topic: string; schema: N }>;
   fromBeginning?: boolean;
   maxWaitTimeInMs?: number;
+  /** The most bytes one fetch brings of one partition (KafkaJS's default is 1 MiB): larger batches fold more events per entity. */
+  maxBytesPerPartition?: number;
   /** How many partitions' batches the handler may work on at once (default 1); each partition's batches stay in order. */
   partitionsConcurrently?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
@@ -80,6 +84,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   const consumer = kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+    ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, 2 * opts.maxBytesPerPartition) }),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3),
     // A handler that fails (Redis unreachable, say) leaves its batch uncommitted; rather than stop consuming for
@@ -146,6 +151,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       await handleBatch({
         topic: batch.topic,
         partition: batch.partition,
+        firstOffset: String(first),
         messages: received,
         reject: (m, reason, code = 'CW_ERR_INVALID_EVENT') => {
           const original = byOffset.get(m.offset);

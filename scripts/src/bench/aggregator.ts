@@ -2,7 +2,8 @@
 // `npm run bench:aggregator`: throughput and latency of the aggregator on the real local Kafka and Redis,
 // beside the rate at which a bare KafkaJS consumer merely reads and decodes the same topic (the ceiling).
 // Options (environment): BENCH_CDRS (default 200000), BENCH_CUSTOMERS (10000), BENCH_CARRIERS (200),
-// BENCH_LATENCY_RATE (5000 CDRs/s) and BENCH_LATENCY_SECONDS (15). Start the infrastructure first (npm run infra:up).
+// BENCH_LATENCY_RATE (5000 CDRs/s), BENCH_LATENCY_SECONDS (15) and BENCH_CPU_PROFILE (a file: profile the aggregation
+// phase into it). Start the infrastructure first (npm run infra:up).
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { loadConfig } from '@callwatch/core';
@@ -11,7 +12,7 @@ import { connect, type Connection } from '@callwatch/kafka';
 import { createRedis, type Redis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { counterValue, percentile, removeBenchData, startCpuMeter } from './figures';
+import { counterValue, percentile, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
 import { measureLatency, waitForCounter } from './phases';
 import { zipfSampler } from './zipf';
 
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
 
   const cpuUsed = startCpuMeter();
+  const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
   const redis = createRedis(config.REDIS_URL, { name: 'bench' });
   const luaBefore = await luaCalls(redis);
   t = performance.now();
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
   const lua = await luaCalls(redis);
   const cpu = cpuUsed();
+  await stopProfile();
   console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms to the first count); ${Math.round(steady)} CDRs/s from the first count on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua applyEntity calls per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
   console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);

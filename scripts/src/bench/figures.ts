@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import type { Connection } from '@callwatch/kafka';
 import { createRedis } from '@callwatch/redis';
@@ -67,4 +68,24 @@ export function startCpuMeter(): () => string {
   const pids = { node: process.pid, redis: infraPid('redis'), kafka: infraPid('kafka') };
   const before = new Map(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpuSeconds(pid)]));
   return () => Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpuSeconds(pid) - (before.get(name) as number)).toFixed(1)} s`).join(', ');
+}
+
+/**
+ * startCpuProfile profiles this process with the V8 inspector when `path` is set (BENCH_CPU_PROFILE), so a profile
+ * covers only the measured phase and not the publishing before it; the function it returns writes the
+ * `.cpuprofile` (open it in Chrome DevTools) and does nothing when `path` is unset.
+ */
+export async function startCpuProfile(path: string | undefined): Promise<() => Promise<void>> {
+  if (!path) return async () => {};
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`CPU profile of the measured phase: ${path}`);
+  };
 }

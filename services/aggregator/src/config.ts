@@ -18,7 +18,12 @@ export const AGGREGATOR_ENV = {
   AGGREGATOR_PARTITIONS_CONCURRENTLY: env(
     parsers.positiveInt,
     'how many partitions of a side each aggregator works on at once (their Redis round trips overlap); one partition\'s batches stay in order',
-    3,
+    6,
+  ),
+  AGGREGATOR_FETCH_BYTES: env(
+    parsers.bytes,
+    'the most bytes one fetch brings of one partition (e.g. 4MiB): larger batches fold more events of an entity into each Redis call',
+    4 * 1024 * 1024,
   ),
   AGGREGATOR_TICK_MS: env(parsers.durationMs, 'how often windows that changed only because time passed are slid and published', 1_000),
   AGGREGATOR_REPLAY_MS: env(

@@ -30,6 +30,18 @@ describe('preAggregate', () => {
     expect(deltas.get('customer:beta')?.events).toBe(1);
   });
 
+  it('places each CDR in the bucket of every period that holds its end time, also when bucket sizes do not divide', () => {
+    // 5m and 7m: 5 s and 7 s buckets, which tile only at 35 s; each CDR's bucket is floor(end / g) in both.
+    const ends = [0, 4_999, 5_000, 6_999, 7_000, 13_999, 14_000, 34_999, 35_000];
+    const deltas = preAggregate(ends.map((end, i) => at(i, cdr('acme', end, false))), [300_000, 420_000], fresh, 300_000);
+    for (const [period, g] of [[300_000, 5_000], [420_000, 7_000]] as const) {
+      const expected = new Map<number, number>();
+      for (const end of ends) expected.set(Math.floor((base + end) / g), (expected.get(Math.floor((base + end) / g)) ?? 0) + 1);
+      const buckets = deltas.get('customer:acme')?.periods.get(period) ?? new Map();
+      expect(new Map([...buckets].map(([b, counters]) => [b, counters.a]))).toEqual(expected);
+    }
+  });
+
   it('skips events at or below the offset already applied to their entity (redelivery)', () => {
     const events = [10, 11, 12].map((offset) => at(offset, cdr('acme', offset, true)));
     const at11 = new Map([['customer:acme', position(11)]]);

@@ -1,6 +1,6 @@
 import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
-import { addCdrCounters, roundMoney } from './counters';
-import { bucketIndex } from './windows';
+import { addCdrCounters, addCounters, roundMoney } from './counters';
+import { bucketSizeMs } from './windows';
 
 /** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */
 export type InputEvent =
@@ -88,6 +88,10 @@ export interface PreAggregateOptions {
  */
 export function preAggregate(events: PositionedEvent[], { side, periodsMs, latenessMs, positions }: PreAggregateOptions): Map<string, EntityDelta> {
   const deltas = new Map<string, EntityDelta>();
+  // CDRs are first counted once in the finest buckets that tile every period's buckets (the gcd of their sizes), then
+  // those are added to each period's buckets: one count per CDR instead of one per period.
+  const fineMs = periodsMs.map(bucketSizeMs).reduce(gcd, 0);
+  const fine = new Map<EntityDelta, Map<number, Record<string, number>>>();
   const clocks = new Map<string, number>();
   const seenInBatch = new Map<string, Set<string>>();
   for (const { offset, event } of events) {
@@ -152,7 +156,22 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       continue;
     }
     delta.ids.push([event.cdr_id, event.end_ms]);
-    addCdr(delta, event, periodsMs, side, position?.callStarts ?? false);
+    let buckets = fine.get(delta);
+    if (!buckets) fine.set(delta, (buckets = new Map()));
+    addCdr(delta, event, buckets, fineMs, side, position?.callStarts ?? false);
+  }
+  for (const [delta, buckets] of fine) {
+    for (const period of periodsMs) {
+      const g = bucketSizeMs(period);
+      const byBucket = new Map<number, Record<string, number>>();
+      delta.periods.set(period, byBucket);
+      for (const [index, counters] of buckets) {
+        const b = Math.floor((index * fineMs) / g);
+        let bucket = byBucket.get(b);
+        if (!bucket) byBucket.set(b, (bucket = {}));
+        addCounters(counters, bucket);
+      }
+    }
   }
   for (const delta of deltas.values()) {
     for (const buckets of delta.periods.values()) {
@@ -166,15 +185,11 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
   return deltas;
 }
 
-function addCdr(delta: EntityDelta, cdr: Cdr, periodsMs: number[], side: Side, callStarts: boolean): void {
-  for (const period of periodsMs) {
-    let buckets = delta.periods.get(period);
-    if (!buckets) delta.periods.set(period, (buckets = new Map()));
-    const index = bucketIndex(cdr.end_ms, period);
-    let bucket = buckets.get(index);
-    if (!bucket) buckets.set(index, (bucket = {}));
-    addCdrCounters(cdr, bucket);
-  }
+function addCdr(delta: EntityDelta, cdr: Cdr, fine: Map<number, Record<string, number>>, fineMs: number, side: Side, callStarts: boolean): void {
+  const index = Math.floor(cdr.end_ms / fineMs);
+  let bucket = fine.get(index);
+  if (!bucket) fine.set(index, (bucket = {}));
+  addCdrCounters(cdr, bucket);
   const startSecond = Math.floor(cdr.start_ms / 1000);
   // With call-start events the call was counted when it started, unless its event never came (Redis decides).
   if (callStarts && cdr.call_id !== null) delta.calls.push([cdr.call_id, startSecond, cdr.end_ms]);
@@ -185,6 +200,10 @@ function addCdr(delta: EntityDelta, cdr: Cdr, periodsMs: number[], side: Side, c
 /** spentBy is what a CDR takes from the balance of the side's entity: a customer pays the charge, a carrier's account is drawn down by the cost. */
 function spentBy(side: Side, cdr: Cdr): number {
   return side === 'carrier' ? cdr.cost ?? 0 : cdr.charge;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function addMove(delta: EntityDelta, atMs: number, amount: number): void {

@@ -69,6 +69,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     return targets;
   };
 
+  // Batches waiting at the start of `count` for their side's replay, by source: the offset each starts at. A partition
+  // whose batch starts where its replay would needs no seek: the batch is the replay's first (at start-up, every
+  // partition's first batch, which a seek would have thrown away).
+  const waiting = new Map<string, number>();
+
   /**
    * replayAll rewinds every partition a side owns that has not been replayed in this epoch to the oldest offset
    * still needed (Redis lost its state): partitions without new traffic need their state back too. It returns
@@ -84,29 +89,41 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
         const source = `${topic}/${partition}`;
         if (!epoch.needsReplay(source)) continue;
         const target = (await targetsOf(side, topic)).get(partition) ?? 0;
-        consumer.seek(topic, partition, String(target));
+        // Another replay may have sought this partition meanwhile; seeking it again costs nothing and tells a waiting
+        // batch of it that it was moved.
+        if (waiting.get(source) !== target) {
+          consumer.seek(topic, partition, String(target));
+          rewound[source] = target;
+        }
         epoch.replayed(source);
         replays.inc();
-        rewound[source] = target;
       }
     }
     if (Object.keys(rewound).length > 0) log.warn({ side, rewound, epoch: epoch.current }, 'Redis holds no state of these partitions (no epoch marker): replaying them from these offsets');
     return new Set(Object.keys(rewound));
   };
 
-  /** replayBatch replays a side's partitions if the batch's has not been in this epoch; true when the batch's partition moved. */
-  const replayBatch = async (side: Side, batch: Batch<unknown>, source: string): Promise<boolean> => {
+  /**
+   * replayBatch replays a side's partitions if the batch's has not been in this epoch; true when the batch's partition
+   * moved. A batch `inHand` (not yet counted) that starts where the replay would goes on without a seek.
+   */
+  const replayBatch = async (side: Side, batch: Batch<unknown>, source: string, inHand: boolean): Promise<boolean> => {
     if (!epoch.needsReplay(source)) return false;
     // This side's other partitions too: one that had no batch since the loss needs its state back as well.
     const assignment = new Map((consumers.get(side) as BatchConsumer).assignment());
     assignment.set(batch.topic, [...new Set([...(assignment.get(batch.topic) ?? []), batch.partition])]);
-    return (await replayAll(side, assignment)).has(source);
+    if (inHand) waiting.set(source, Number(batch.firstOffset));
+    try {
+      return (await replayAll(side, assignment)).has(source);
+    } finally {
+      waiting.delete(source);
+    }
   };
 
   /** count applies one batch of valid events of a source partition and publishes the touched entities' snapshots. */
   const count = async (side: Side, batch: Batch<unknown>, events: PositionedEvent[]): Promise<void> => {
     const source = `${batch.topic}/${batch.partition}`;
-    if (await replayBatch(side, batch, source)) return;
+    if (await replayBatch(side, batch, source, true)) return;
     if (events.length === 0) return;
     const idsByEntity = new Map<string, string[]>();
     for (const { event } of events) {
@@ -127,7 +144,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       // Every partition of every side is read again from the oldest offset still needed, this batch's included:
       // nothing of a batch that found Redis without its state is applied.
       for (const [other, consumer] of consumers) if (other !== side) await replayAll(other, consumer.assignment());
-      await replayBatch(side, batch, source);
+      await replayBatch(side, batch, source, false);
       return;
     }
     const deltas = [...preAggregate(events, { side, periodsMs: config.AGGREGATOR_PERIODS, latenessMs: config.AGGREGATOR_LATENESS_MS, positions: read.entities }).values()];
@@ -172,6 +189,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       groupId: `${config.AGGREGATOR_GROUP_ID}${suffix}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,
+      maxBytesPerPartition: config.AGGREGATOR_FETCH_BYTES,
       topic: first!.topic,
       schema: first!.schema,
       alsoTopics: more,
@@ -197,7 +215,9 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     }));
   }
 
-  for (const [side, consumer] of consumers) await replayAll(side, consumer.assignment());
+  // Groups that joined before their consumer was registered are caught up in the background: each batch waits for
+  // its own side's replay anyway, and the replay offsets come from Kafka's admin API, slow while batches pour in.
+  for (const [side, consumer] of consumers) void replayAll(side, consumer.assignment()).catch((err: unknown) => log.error({ err, side }, 'replay failed'));
 
   // Time-driven snapshots: entities without new events whose windows change as the partition's clock passes.
   let ticking = false;

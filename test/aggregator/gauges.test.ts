@@ -2,6 +2,7 @@ import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
 import { connect, type Connection } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Account, CallStart, Cdr, MetricSnapshot, Payment } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { collect, eventually, testScope, type TestScope } from '../support/harness';
@@ -104,5 +105,34 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
     // The peak second of call starts left the 1-minute window too: its peak is found again among the seconds left (none).
     expect(slid.windows.map((w) => [w.sample_period_ms, w.attempts, w.asr, w.cps])).toEqual([[60_000, 0, null, 0], [300_000, 1, 100, 1]]);
     await eventually(async () => expect((await entityStatus(`customer:${idle}`, scope.env)).windows.map((w) => w.attempts)).toEqual([0, 1]));
+  });
+
+  it('keeps calls started per second only while they are inside the longest window', async () => {
+    const customer = `seconds-${scope.id}`;
+    const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    const kept = async () => (await redis.hkeys(new RedisKeys(scope.env.REDIS_KEY_PREFIX).entityStarts(`customer:${customer}`))).map(Number).sort();
+    // Whole seconds, after every other test's events on this partition.
+    const t0 = Math.ceil((Date.now() + 600_000) / 1_000);
+    const call = async (startSecond: number, endSecond = startSecond + 1) => {
+      const endMs = endSecond * 1_000;
+      await sendCdrs([cdr(customer, false, endMs, { cdr_id: `s-${startSecond}`, carrier_id: null, start_ms: startSecond * 1_000 })]);
+      await latest(`customer:${customer}`, (s) => s.at_ms === endMs);
+    };
+    try {
+      await call(t0);
+      await call(t0 + 20);
+      expect(await kept()).toEqual([t0, t0 + 20]);
+      // The 5-minute window now starts after t0 + 6 s: t0 is forgotten (a long step: found among the seconds kept).
+      await call(t0 + 305);
+      expect(await kept()).toEqual([t0 + 20, t0 + 305]);
+      // A short step forgets second by second: t0 + 20 is gone once the window starts after t0 + 31 s.
+      await call(t0 + 330);
+      expect(await kept()).toEqual([t0 + 305, t0 + 330]);
+      // A long call that ends now but started before the longest window: its start is not counted at all.
+      await call(t0 + 10, t0 + 335);
+      expect(await kept()).toEqual([t0 + 305, t0 + 330]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

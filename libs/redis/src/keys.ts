@@ -21,14 +21,9 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:ids`;
   }
 
-  /** entityStarts holds an entity's call starts per second (cps), `entityStartSeconds` indexes its seconds by time. */
+  /** entityStarts holds an entity's call starts per second (cps) within its longest window. */
   entityStarts(entity: string): string {
     return `${this.prefix}{${entity}}:cps`;
-  }
-
-  /** entityStartSeconds indexes the seconds of `entityStarts` so those older than the longest window can be dropped. */
-  entityStartSeconds(entity: string): string {
-    return `${this.prefix}{${entity}}:cps-s`;
   }
 
   /** entityOpenCalls holds an entity's calls started and not yet ended, scored by start time (channels). */

@@ -7,4 +7,3 @@ export * from './window-store';
 export * from './memory-store';
 export * from './pre-aggregate';
 export * from './counters';
-export * from './window-read';

@@ -1,5 +1,5 @@
 import type { Window } from '@callwatch/schemas';
-import { deriveWindow, roundMoney } from './counters';
+import { deriveWindow, roundMoney } from '@callwatch/windows';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
 import type { EntityMetrics, WindowStoreOptions } from './window-store';
 import { BUCKETS_PER_WINDOW, bucketSizeMs } from './windows';
@@ -37,7 +37,7 @@ const NO_DELTA: Omit<EntityDelta, 'entity'> = {
 
 /**
  * MemoryStore keeps entities' windows, call starts and balances in memory with exactly the semantics of
- * `lua/applyEntity-7.lua`, step for step, so `callwatch replay` can run the aggregator offline (no Kafka or
+ * `lua/applyEntity-6.lua`, step for step, so `callwatch replay` can run the aggregator offline (no Kafka or
  * Redis) and a test can check that both agree.
  */
 export class MemoryStore {

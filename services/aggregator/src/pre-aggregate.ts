@@ -1,5 +1,6 @@
 import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
-import { addCdrCounters, addCounters, roundMoney } from './counters';
+import { roundMoney } from '@callwatch/windows';
+import { addCdrCounters, addCounters } from './counters';
 import { bucketSizeMs } from './windows';
 
 /** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */

@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkScriptResult, loadScripts, type RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { roundMoney } from './counters';
+import { roundMoney, windowOf } from '@callwatch/windows';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
-import { windowOf } from './window-read';
 import { bucketSizeMs } from './windows';
 
 /** EntityMetrics is an entity's state after a batch or a tick: its window clock, late events, gauges, one window per sample period. */
@@ -160,7 +159,7 @@ export class WindowStore {
 
   private entityKeys(entity: string): string[] {
     const k = this.keys;
-    return [k.entityMeta(entity), k.entityWindows(entity), k.entityIds(entity), k.entityStarts(entity), k.entityStartSeconds(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
+    return [k.entityMeta(entity), k.entityWindows(entity), k.entityIds(entity), k.entityStarts(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
   }
 
   private async run(pipeline: Pipeline, entities: string[]): Promise<EntityMetrics[]> {

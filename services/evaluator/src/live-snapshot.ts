@@ -1,6 +1,6 @@
-import { readEntity } from '@callwatch/aggregator';
 import type { Redis, RedisKeys } from '@callwatch/redis';
 import type { MetricSnapshot } from '@callwatch/schemas';
+import { readEntity } from '@callwatch/windows';
 
 // Reads in flight at once: each is one pipelined round trip, so a large scope is read in a few round-trip times.
 const CONCURRENT_READS = 500;

@@ -3,17 +3,17 @@
   and returns the entity's metrics. Also slides an entity's windows when only time passed (a tick: empty source).
 
   KEYS[1] meta hash     epoch, clock (newest event), wclock (window clock: clock or a later tick), late,
-                        off:<source>, starts (1 once call-start events arrive), expired,
+                        off:<source>, starts (1 once call-start events arrive), expired, cps_from (KEYS[4]
+                        holds no second before it),
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
-  KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: services/aggregator/src/counters.ts)
+  KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: CounterName in libs/windows/src/counters.ts)
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
                         _b (its buckets holding data, in order), k and _ks (the most calls started in one
                         second of the window, and that second)
   KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
-  KEYS[4] cps hash      call starts per second ("<epoch second>" -> count)
-  KEYS[5] cps zset      the seconds of KEYS[4], to forget those older than the longest window
-  KEYS[6] open zset     calls started (call-start events) and not yet ended, scored by start time
-  KEYS[7] balance hash  money movements per second after bal_at ("<epoch second>" -> amount)
+  KEYS[4] cps hash      call starts per second ("<epoch second>" -> count), of the longest window
+  KEYS[5] open zset     calls started (call-start events) and not yet ended, scored by start time
+  KEYS[6] balance hash  money movements per second after bal_at ("<epoch second>" -> amount)
 
   ARGV[1] source        topic/partition the offset belongs to; empty for a tick
   ARGV[2] max offset    highest offset of this entity's events in the batch
@@ -42,25 +42,30 @@ local offsetField = 'off:' .. source
 --- @include "windowCache"
 --- @include "slideWindow"
 
-local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField)
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from')
 if m[1] and m[1] > epoch then
   -- The caller began before the aggregators noticed a Redis loss; its partition is being replayed.
   return -3
 end
 if m[1] and m[1] < epoch then
   -- Written before Redis was lost and rebuilt by replay: the replay brings it back, so start afresh.
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-  m = { false, false, false, false }
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+  m = { false, false, false, false, false }
 end
 local clock = tonumber(m[2] or '0')
 local wclock = math.max(clock, tonumber(m[3] or '0'), tonumber(ARGV[7]))
 local applied = 0
 local totals = {}
+local longest = 0
+for _, period in ipairs(d.p) do longest = math.max(longest, period[1]) end
+-- Seconds older than the longest window cannot raise any window's peak again: none is counted, and those counted
+-- before are forgotten as the window clock passes them.
+local cpsFrom = 0
 
 -- Counts `n` call starts in second `sec`: the second's count, and the peak of each window bucket holding it.
 local function countStart(sec, n)
+  if sec < cpsFrom then return end
   local count = redis.call('HINCRBY', KEYS[4], sec, n)
-  if count == n then redis.call('ZADD', KEYS[5], sec, sec) end
   for _, t in ipairs(totals) do
     local b = math.floor(sec * 1000 / t[2])
     if b >= t[3]._first and b <= t[3]._first + 59 then
@@ -74,7 +79,8 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
   applied = 1
   clock = math.max(clock, d.e or 0)
   wclock = math.max(wclock, clock)
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock)
+  cpsFrom = math.floor((wclock - longest) / 1000)
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock, 'cps_from', cpsFrom)
   if source ~= '' then redis.call('HSET', KEYS[1], offsetField, ARGV[2]) end
   if (d.l or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'late', d.l) end
 
@@ -106,13 +112,13 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
       -- A call already started, or already ended by its CDR (the CDR can overtake its call-start event), is not new.
       if not redis.call('ZSCORE', KEYS[3], id) then
         redis.call('ZADD', KEYS[3], o[2], id)
-        redis.call('ZADD', KEYS[6], o[2], o[1])
+        redis.call('ZADD', KEYS[5], o[2], o[1])
         countStart(math.floor(o[2] / 1000), 1)
       end
     end
   end
   for _, c in ipairs(d.c or {}) do
-    if redis.call('ZREM', KEYS[6], c[1]) == 0 then
+    if redis.call('ZREM', KEYS[5], c[1]) == 0 then
       -- No call-start event for this call (yet): its CDR's start counts, and a late call start is ignored.
       local id = 'call:' .. c[1]
       if not redis.call('ZSCORE', KEYS[3], id) then
@@ -123,17 +129,22 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
   end
   if redis.call('HEXISTS', KEYS[1], 'starts') == 1 then
     local limit = clock - tonumber(ARGV[6])
-    local expired = redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. limit)
+    local expired = redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. limit)
     if expired > 0 then redis.call('HINCRBY', KEYS[1], 'expired', expired) end
   end
 
-  -- Seconds older than the longest window cannot raise any window's peak again.
-  local longest = 0
-  for _, t in ipairs(totals) do longest = math.max(longest, t[1]) end
-  local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. math.floor((wclock - longest) / 1000), 'LIMIT', 0, 1000)
-  if #old > 0 then
-    redis.call('HDEL', KEYS[4], unpack(old))
-    redis.call('ZREM', KEYS[5], unpack(old))
+  -- Forget the seconds the clock passed since the last call: one by one after a short step, else by listing what is kept.
+  local keptFrom = tonumber(m[5] or '-1')
+  if keptFrom < cpsFrom then
+    local gone = {}
+    if keptFrom >= 0 and cpsFrom - keptFrom <= 64 then
+      for sec = keptFrom, cpsFrom - 1 do gone[#gone + 1] = sec end
+    else
+      for _, sec in ipairs(redis.call('HKEYS', KEYS[4])) do
+        if tonumber(sec) < cpsFrom then gone[#gone + 1] = sec end
+      end
+    end
+    for i = 1, #gone, 500 do redis.call('HDEL', KEYS[4], unpack(gone, i, math.min(i + 499, #gone))) end
   end
 
   local baseAt = tonumber(redis.call('HGET', KEYS[1], 'bal_at') or '-1')
@@ -141,12 +152,12 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
     -- A newer account snapshot includes every movement up to its second; keep only the later ones.
     baseAt = d.a[2]
     local baseSec = math.floor(baseAt / 1000)
-    local all = redis.call('HGETALL', KEYS[7])
+    local all = redis.call('HGETALL', KEYS[6])
     local sum, gone = 0, {}
     for i = 1, #all, 2 do
       if tonumber(all[i]) <= baseSec then gone[#gone + 1] = all[i] else sum = sum + tonumber(all[i + 1]) end
     end
-    for i = 1, #gone, 500 do redis.call('HDEL', KEYS[7], unpack(gone, i, math.min(i + 499, #gone))) end
+    for i = 1, #gone, 500 do redis.call('HDEL', KEYS[6], unpack(gone, i, math.min(i + 499, #gone))) end
     redis.call('HSET', KEYS[1], 'bal_base', string.format('%.17g', d.a[1]), 'bal_at', baseAt, 'bal_sum', string.format('%.17g', sum))
   end
   if d.m then
@@ -154,7 +165,7 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
     local moved = 0
     for _, mv in ipairs(d.m) do
       if mv[1] > baseSec then
-        redis.call('HINCRBYFLOAT', KEYS[7], mv[1], mv[2])
+        redis.call('HINCRBYFLOAT', KEYS[6], mv[1], mv[2])
         moved = moved + mv[2]
       end
     end
@@ -182,7 +193,7 @@ end
 
 local info = redis.call('HMGET', KEYS[1], 'late', 'starts', 'bal_at', 'bal_base', 'bal_sum')
 local channels = -1
-if info[2] then channels = redis.call('ZCARD', KEYS[6]) end
+if info[2] then channels = redis.call('ZCARD', KEYS[5]) end
 local balance = ''
 if info[3] then balance = string.format('%.17g', tonumber(info[4]) + tonumber(info[5] or '0')) end
 local due = 0

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '@callwatch/redis';
+import type { Redis, RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
 import { deriveWindow, roundMoney } from './counters';
 

@@ -178,6 +178,14 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     await publisher.publishRaw(topic, copies);
   };
 
+  // A new epoch (Redis had no marker) replays every partition: look the offsets up while the consumer groups join,
+  // rather than when the first batches are waiting for them. A failure shows where a replay awaits it.
+  if (epoch.needsReplay('')) {
+    for (const [side, { topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
+      for (const [role] of inputs) targetsOf(side, topics[role]).catch(() => undefined);
+    }
+  }
+
   for (const [side, { suffix, topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
     const typeOf = new Map(inputs.map(([role, type]) => [topics[role], type]));
     const [first, ...more] = inputs.map(([role, type]) => ({ topic: topics[role], schema: type as SchemaName }));

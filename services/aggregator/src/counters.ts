@@ -9,41 +9,73 @@ export const NER_CODES: ReadonlySet<number> = new Set([200, 480, 486, 600, 603])
 /** SHORT_CALL_MS is the billed duration below which an answered call counts as short (SDR). */
 export const SHORT_CALL_MS = 6_000;
 
-/** addCdrCounters adds what one CDR brings to a bucket's counters, in place (the hot path allocates nothing). */
-export function addCdrCounters(cdr: Cdr, into: Record<string, number>): void {
-  const code = cdr.sip_code;
-  const codeName = codeCounter(code);
-  into.a = (into.a ?? 0) + 1;
-  into[codeName] = (into[codeName] ?? 0) + 1;
-  if (code < 300 || code >= 400) into.x = (into.x ?? 0) + 1;
-  if (NER_CODES.has(code)) into.e = (into.e ?? 0) + 1;
-  if (cdr.answer_ms !== null) {
-    const billedMs = cdr.end_ms - cdr.answer_ms;
-    into.n = (into.n ?? 0) + 1;
-    into.b = (into.b ?? 0) + billedMs;
-    if (billedMs < SHORT_CALL_MS) into.h = (into.h ?? 0) + 1;
+/**
+ * CdrCounters holds one bucket's counters while CDRs are added to it one by one. Its fields are fixed (the counters
+ * of every CDR, and attempts per SIP code apart), so the per-CDR path stays fast; `addTo` then names them.
+ */
+export class CdrCounters {
+  a = 0;
+  n = 0;
+  e = 0;
+  x = 0;
+  b = 0;
+  p = 0;
+  q = 0;
+  s = 0;
+  m = 0;
+  h = 0;
+  /** attempts per SIP code (`c<code>`) */
+  readonly codes = new Map<number, number>();
+
+  /** add counts what one CDR brings. */
+  add(cdr: Cdr): void {
+    const code = cdr.sip_code;
+    this.a += 1;
+    this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
+    if (code < 300 || code >= 400) this.x += 1;
+    if (NER_CODES.has(code)) this.e += 1;
+    if (cdr.answer_ms !== null) {
+      const billedMs = cdr.end_ms - cdr.answer_ms;
+      this.n += 1;
+      this.b += billedMs;
+      if (billedMs < SHORT_CALL_MS) this.h += 1;
+    }
+    if (cdr.pdd_ms !== null) {
+      this.p += cdr.pdd_ms;
+      this.q += 1;
+    }
+    this.s += cdr.charge;
+    // A CDR without a cost says nothing about margin; counting its whole charge as margin would inflate it.
+    if (cdr.cost !== null) this.m += cdr.charge - cdr.cost;
   }
-  if (cdr.pdd_ms !== null) {
-    into.p = (into.p ?? 0) + cdr.pdd_ms;
-    into.q = (into.q ?? 0) + 1;
+
+  /** addTo adds these counters to a bucket's named counters; a counter that stayed zero is left out. */
+  addTo(into: Record<string, number>): void {
+    if (this.a !== 0) into.a = (into.a ?? 0) + this.a;
+    if (this.n !== 0) into.n = (into.n ?? 0) + this.n;
+    if (this.e !== 0) into.e = (into.e ?? 0) + this.e;
+    if (this.x !== 0) into.x = (into.x ?? 0) + this.x;
+    if (this.b !== 0) into.b = (into.b ?? 0) + this.b;
+    if (this.p !== 0) into.p = (into.p ?? 0) + this.p;
+    if (this.q !== 0) into.q = (into.q ?? 0) + this.q;
+    if (this.s !== 0) into.s = (into.s ?? 0) + this.s;
+    if (this.m !== 0) into.m = (into.m ?? 0) + this.m;
+    if (this.h !== 0) into.h = (into.h ?? 0) + this.h;
+    for (const [code, count] of this.codes) {
+      const name = CODE_NAMES[code - 100] ?? `c${code}`;
+      into[name] = (into[name] ?? 0) + count;
+    }
   }
-  if (cdr.charge !== 0) into.s = (into.s ?? 0) + cdr.charge;
-  // A CDR without a cost says nothing about margin; counting its whole charge as margin would inflate it.
-  if (cdr.cost !== null) into.m = (into.m ?? 0) + (cdr.charge - cdr.cost);
 }
 
-/** addCounters adds one bucket's counters to another's, in place. */
-export function addCounters(from: Readonly<Record<string, number>>, into: Record<string, number>): void {
-  for (const name in from) into[name] = (into[name] ?? 0) + (from[name] as number);
-}
-
-// `c<code>` names of the SIP codes (100–699), made once rather than once per CDR.
+// `c<code>` names of the SIP codes (100–699), made once rather than once per bucket.
 const CODE_NAMES: string[] = Array.from({ length: 600 }, (_, i) => `c${i + 100}`);
-const codeCounter = (code: number): string => CODE_NAMES[code - 100] ?? `c${code}`;
 
 /** cdrCounters lists what one CDR adds to its bucket. */
 export function cdrCounters(cdr: Cdr): Array<[CounterName, number]> {
-  const counters: Record<string, number> = {};
-  addCdrCounters(cdr, counters);
-  return Object.entries(counters) as Array<[CounterName, number]>;
+  const counters = new CdrCounters();
+  counters.add(cdr);
+  const named: Record<string, number> = {};
+  counters.addTo(named);
+  return Object.entries(named) as Array<[CounterName, number]>;
 }

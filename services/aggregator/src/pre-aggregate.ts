@@ -1,6 +1,6 @@
 import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
 import { roundMoney } from '@callwatch/windows';
-import { addCdrCounters, addCounters } from './counters';
+import { CdrCounters } from './counters';
 import { bucketSizeMs } from './windows';
 
 /** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */
@@ -92,27 +92,32 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
   // CDRs are first counted once in the finest buckets that tile every period's buckets (the gcd of their sizes), then
   // those are added to each period's buckets: one count per CDR instead of one per period.
   const fineMs = periodsMs.map(bucketSizeMs).reduce(gcd, 0);
-  const fine = new Map<EntityDelta, Map<number, Record<string, number>>>();
-  const clocks = new Map<string, number>();
-  const seenInBatch = new Map<string, Set<string>>();
+  // What the fold keeps of each entity: found once per event, in one lookup.
+  const folds = new Map<string, Fold>();
   for (const { offset, event } of events) {
     const entity = entityOf(side, event);
     if (entity === null) continue;
-    const position = positions.get(entity);
+    let fold = folds.get(entity);
+    if (fold === undefined) {
+      const position = positions.get(entity);
+      fold = { position, delta: null, clockMs: position?.clockMs ?? 0, seen: null, fine: null };
+      folds.set(entity, fold);
+    }
+    const position = fold.position;
     if (offset <= (position?.offset ?? -1)) continue;
-    let delta = deltas.get(entity);
-    if (!delta) {
+    let delta = fold.delta;
+    if (delta === null) {
       delta = {
         entity, maxOffset: offset, maxEventMs: 0, periods: new Map(), ids: [], starts: new Map(), calls: [], opens: [],
         moves: new Map(), account: null, events: 0, late: 0, duplicates: 0,
       };
+      fold.delta = delta;
       deltas.set(entity, delta);
     }
     delta.maxOffset = Math.max(delta.maxOffset, offset);
     const id = dedupId(event);
     if (id !== null) {
-      let seen = seenInBatch.get(entity);
-      if (!seen) seenInBatch.set(entity, (seen = new Set()));
+      const seen = fold.seen ?? (fold.seen = new Set());
       if (position?.seen.has(id) || seen.has(id)) {
         delta.duplicates++;
         continue;
@@ -139,8 +144,7 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       continue;
     }
     const eventMs = event.type === 'cdr' ? event.end_ms : event.start_ms;
-    const clock = clocks.get(entity) ?? position?.clockMs ?? 0;
-    if (eventMs < clock - latenessMs) {
+    if (eventMs < fold.clockMs - latenessMs) {
       delta.late++;
       // Out of every window, but the money was still spent.
       if (event.type === 'cdr') {
@@ -149,7 +153,7 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       }
       continue;
     }
-    clocks.set(entity, Math.max(clock, eventMs));
+    fold.clockMs = Math.max(fold.clockMs, eventMs);
     delta.maxEventMs = Math.max(delta.maxEventMs, eventMs);
     delta.events++;
     if (event.type === 'call_start') {
@@ -157,20 +161,19 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       continue;
     }
     delta.ids.push([event.cdr_id, event.end_ms]);
-    let buckets = fine.get(delta);
-    if (!buckets) fine.set(delta, (buckets = new Map()));
-    addCdr(delta, event, buckets, fineMs, side, position?.callStarts ?? false);
+    addCdr(delta, event, fold.fine ?? (fold.fine = new Map()), fineMs, side, position?.callStarts ?? false);
   }
-  for (const [delta, buckets] of fine) {
+  for (const { delta, fine } of folds.values()) {
+    if (delta === null || fine === null) continue;
     for (const period of periodsMs) {
       const g = bucketSizeMs(period);
       const byBucket = new Map<number, Record<string, number>>();
       delta.periods.set(period, byBucket);
-      for (const [index, counters] of buckets) {
+      for (const [index, counters] of fine) {
         const b = Math.floor((index * fineMs) / g);
         let bucket = byBucket.get(b);
         if (!bucket) byBucket.set(b, (bucket = {}));
-        addCounters(counters, bucket);
+        counters.addTo(bucket);
       }
     }
   }
@@ -186,11 +189,20 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
   return deltas;
 }
 
-function addCdr(delta: EntityDelta, cdr: Cdr, fine: Map<number, Record<string, number>>, fineMs: number, side: Side, callStarts: boolean): void {
+/** Fold is what preAggregate keeps of one entity: its Redis position, its delta, its clock so far, ids seen, fine buckets. */
+interface Fold {
+  position: EntityPosition | undefined;
+  delta: EntityDelta | null;
+  clockMs: number;
+  seen: Set<string> | null;
+  fine: Map<number, CdrCounters> | null;
+}
+
+function addCdr(delta: EntityDelta, cdr: Cdr, fine: Map<number, CdrCounters>, fineMs: number, side: Side, callStarts: boolean): void {
   const index = Math.floor(cdr.end_ms / fineMs);
   let bucket = fine.get(index);
-  if (!bucket) fine.set(index, (bucket = {}));
-  addCdrCounters(cdr, bucket);
+  if (!bucket) fine.set(index, (bucket = new CdrCounters()));
+  bucket.add(cdr);
   const startSecond = Math.floor(cdr.start_ms / 1000);
   // With call-start events the call was counted when it started, unless its event never came (Redis decides).
   if (callStarts && cdr.call_id !== null) delta.calls.push([cdr.call_id, startSecond, cdr.end_ms]);

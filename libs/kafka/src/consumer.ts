@@ -132,7 +132,8 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       await codec.prefetch(batch.messages.map((m) => m.value));
       const dead: Array<{ message: KafkaMessage; reason: string; code: string }> = [];
       const received: Array<Received<SchemaTypes[N]>> = [];
-      const byOffset = new Map<string, KafkaMessage>();
+      // Built on the first rejection only: most batches have none.
+      let byOffset: Map<string, KafkaMessage> | null = null;
       for (const message of batch.messages) {
         if (message.value === null && opts.allowTombstones) {
           // Only tables (allowTombstones) see null values; their handler checks for it.
@@ -141,7 +142,6 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         }
         try {
           const value = codec.decode(schemas.get(batch.topic) as N, message.value);
-          byOffset.set(message.offset, message);
           received.push(toReceived(batch.topic, batch.partition, message, value));
         } catch (err) {
           const code = err instanceof CallwatchError ? err.code : 'CW_ERR_DECODE';
@@ -154,6 +154,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         firstOffset: String(first),
         messages: received,
         reject: (m, reason, code = 'CW_ERR_INVALID_EVENT') => {
+          byOffset ??= new Map(batch.messages.map((message): [string, KafkaMessage] => [message.offset, message]));
           const original = byOffset.get(m.offset);
           if (original) dead.push({ message: original, reason, code });
         },

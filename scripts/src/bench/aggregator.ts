@@ -78,10 +78,12 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions`);
 
   const now = Date.now();
-  const cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));
+  let cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));
   let t = performance.now();
   await publish(conn, cdrs);
   console.log(`published ${N} CDRs at ${Math.round(N / ((performance.now() - t) / 1000))} CDRs/s`);
+  // The aggregator runs in this process: its garbage collector should not have to walk the benchmark's own CDRs.
+  cdrs = [];
 
   const ceiling = await bareConsumerRate(conn, prefix);
   console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
@@ -95,14 +97,15 @@ async function main(): Promise<void> {
   const startedMs = performance.now() - t;
   const registry = aggregator.runtime.health.registry;
   // Every CDR counts for its customer and its carrier.
-  const { firstMs: firstCounted, endedMs: ended } = await waitForCounter(registry, 'callwatch_aggregator_events_total', 2 * N);
+  const { firstMs: firstCounted, firstValue, endedMs: ended } = await waitForCounter(registry, 'callwatch_aggregator_events_total', 2 * N);
   const rate = N / ((ended - t) / 1000);
-  const steady = N / ((ended - firstCounted) / 1000);
+  // Only what was counted after the counter was first seen (two counts per CDR: customer and carrier side).
+  const steady = (N - firstValue / 2) / ((ended - firstCounted) / 1000);
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
   const lua = await luaCalls(redis);
   const cpu = cpuUsed();
   await stopProfile();
-  console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms to the first count); ${Math.round(steady)} CDRs/s from the first count on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
+  console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms until counting was seen); ${Math.round(steady)} CDRs/s from then on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua applyEntity calls per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
   console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 

@@ -3,19 +3,25 @@ import { counterValue } from './figures';
 
 type Registry = Parameters<typeof counterValue>[0];
 
-/** Progress is when a service counted its first unit of work and when it reached the target (performance.now() ms). */
+/**
+ * Progress is when a service's counter was first seen above zero and when it reached the target
+ * (performance.now() ms), and its value when first seen: a service that counts while it starts has done that
+ * much before polling could begin.
+ */
 export interface Progress {
   firstMs: number;
+  firstValue: number;
   endedMs: number;
 }
 
-/** waitForCounter polls a service's counter until it reaches `target`, noting when it first moved. */
+/** waitForCounter polls a service's counter until it reaches `target`, noting when it was first seen moved and at what value. */
 export async function waitForCounter(registry: Registry, name: string, target: number): Promise<Progress> {
   let firstMs = 0;
+  let firstValue = 0;
   for (;;) {
     const value = await counterValue(registry, name);
-    if (value > 0 && firstMs === 0) firstMs = performance.now();
-    if (value >= target) return { firstMs, endedMs: performance.now() };
+    if (value > 0 && firstMs === 0) [firstMs, firstValue] = [performance.now(), value];
+    if (value >= target) return { firstMs, firstValue, endedMs: performance.now() };
     await new Promise((r) => setTimeout(r, 20));
   }
 }

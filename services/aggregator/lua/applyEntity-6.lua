@@ -20,7 +20,7 @@
   ARGV[3] epoch         the aggregators' epoch (they sort by creation time): state of an older epoch predates a
                         Redis loss and is dropped; a caller of an older epoch than the state is refused
   ARGV[4] delta (JSON)  { e: newest event ms, l: late, p: [[periodMs, bucketMs, [[bucket, {counter: n}]]]],
-                          i: [[id, ms]], s: [[second, starts]], c: [[callId, startSecond, endMs]] (CDRs of
+                          i: [ms, id, ms, id, …], s: [[second, starts]], c: [[callId, startSecond, endMs]] (CDRs of
                           entities with call-start events), o: [[callId, startMs]] (call starts),
                           m: [[second, amount]] (money movements), a: [balance, atMs] (account snapshot) }
   ARGV[5] id retention  ms behind the clock after which ids are forgotten (the longest window plus lateness)
@@ -172,14 +172,9 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
     if moved ~= 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'bal_sum', moved) end
   end
 
-  for i = 1, #(d.i or {}), 250 do
-    local args = {}
-    for j = i, math.min(i + 249, #d.i) do
-      args[#args + 1] = d.i[j][2]
-      args[#args + 1] = d.i[j][1]
-    end
-    redis.call('ZADD', KEYS[3], unpack(args))
-  end
+  -- Score-member pairs as ZADD takes them, 250 at a time.
+  local ids = d.i or {}
+  for i = 1, #ids, 500 do redis.call('ZADD', KEYS[3], unpack(ids, i, math.min(i + 499, #ids))) end
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (clock - tonumber(ARGV[5])))
 
   for _, t in ipairs(totals) do

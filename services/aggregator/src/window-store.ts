@@ -100,7 +100,8 @@ export class WindowStore {
         e: d.maxEventMs,
         l: d.late,
         p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? [])]]),
-        i: d.ids,
+        // Flat, as ZADD takes them: the script passes them on without a table per id.
+        i: d.ids.flatMap(([id, ms]) => [ms, id]),
         s: d.starts.size > 0 ? [...d.starts] : undefined,
         c: d.calls.length > 0 ? d.calls : undefined,
         o: d.opens.length > 0 ? d.opens : undefined,

@@ -47,6 +47,11 @@ export async function removeBenchData(kafka: Connection['kafka'], redisUrl: stri
   } finally {
     await admin.disconnect();
   }
+  await removeBenchKeys(redisUrl, prefix);
+}
+
+/** removeBenchKeys deletes the Redis keys a benchmark run left behind (all named with `prefix`). */
+export async function removeBenchKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = createRedis(redisUrl, { name: 'bench-cleanup' });
   try {
     let cursor = '0';

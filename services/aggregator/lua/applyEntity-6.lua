@@ -8,7 +8,7 @@
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: CounterName in libs/windows/src/counters.ts)
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
-                        _b (its buckets holding data, in order), k and _ks (the most calls started in one
+                        _m (which of its buckets hold data), k and _ks (the most calls started in one
                         second of the window, and that second)
   KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
   KEYS[4] cps hash      call starts per second ("<epoch second>" -> count), of the longest window
@@ -133,11 +133,13 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
     if expired > 0 then redis.call('HINCRBY', KEYS[1], 'expired', expired) end
   end
 
-  -- Forget the seconds the clock passed since the last call: one by one after a short step, else by listing what is kept.
+  -- Forget the seconds the clock passed since the last call: one by one when they are fewer than the seconds kept,
+  -- else by listing what is kept.
   local keptFrom = tonumber(m[5] or '-1')
-  if keptFrom < cpsFrom then
+  local kept = keptFrom < cpsFrom and redis.call('HLEN', KEYS[4]) or 0
+  if kept > 0 then
     local gone = {}
-    if keptFrom >= 0 and cpsFrom - keptFrom <= 64 then
+    if keptFrom >= 0 and cpsFrom - keptFrom <= kept then
       for sec = keptFrom, cpsFrom - 1 do gone[#gone + 1] = sec end
     else
       for _, sec in ipairs(redis.call('HKEYS', KEYS[4])) do
@@ -193,7 +195,7 @@ local balance = ''
 if info[3] then balance = string.format('%.17g', tonumber(info[4]) + tonumber(info[5] or '0')) end
 local due = 0
 for _, t in ipairs(totals) do
-  local oldest = (t[3]._b or {})[1]
+  local oldest = oldestBucket(t[3])
   if oldest then
     local change = (oldest + 60) * t[2]
     if due == 0 or change < due then due = change end

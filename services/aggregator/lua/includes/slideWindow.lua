@@ -1,15 +1,20 @@
--- `tot._b` lists, in order, the buckets of a period's window that hold data, so that sliding touches only those.
+-- `tot._m` marks which buckets of a period's window hold data, so that sliding touches only those: one character per
+-- bucket from the window's first (`_first`), "1" for data, trailing "0"s left out. One short string encodes and
+-- decodes far faster than a list of up to 60 bucket numbers.
 local function markBucket(tot, b)
-  local list = tot._b or {}
-  tot._b = list
-  for i = #list, 1, -1 do
-    if list[i] == b then return end
-    if list[i] < b then
-      table.insert(list, i + 1, b)
-      return
-    end
+  local i = b - tot._first + 1
+  local mask = tot._m or ''
+  if i > #mask then
+    tot._m = mask .. string.rep('0', i - 1 - #mask) .. '1'
+  elseif mask:sub(i, i) ~= '1' then
+    tot._m = mask:sub(1, i - 1) .. '1' .. mask:sub(i + 1)
   end
-  table.insert(list, 1, b)
+end
+
+-- The oldest bucket of a period's window that holds data, or nil.
+local function oldestBucket(tot)
+  local i = (tot._m or ''):find('1', 1, true)
+  return i and tot._first + i - 1 or nil
 end
 
 -- The window's peak of calls started in one second (`k`, at second `_ks`): a maximum, not a sum. When the second
@@ -29,22 +34,29 @@ end
 -- Moves one period's window so that it starts at bucket `first`: buckets that leave it are subtracted from the
 -- running total and deleted.
 local function slideWindow(p, g, tot, first)
+  if tot._b then
+    -- Written by an older version as a list of buckets: as a mask from the window's first bucket.
+    local list = tot._b
+    tot._b = nil
+    for _, b in ipairs(list) do markBucket(tot, b) end
+  end
   if tot._first and first > tot._first then
-    local kept = {}
-    for _, b in ipairs(tot._b or {}) do
-      if b < first then
-        local field = p .. ':' .. b
+    local mask = tot._m or ''
+    local leaving = math.min(first - tot._first, #mask)
+    for i = 1, leaving do
+      if mask:sub(i, i) == '1' then
+        local field = p .. ':' .. (tot._first + i - 1)
         for name, amount in pairs(load(field)) do tot[name] = (tot[name] or 0) - amount end
         drop(field)
-      else
-        kept[#kept + 1] = b
       end
     end
-    if #kept == 0 then
+    mask = mask:sub(first - tot._first + 1)
+    if not mask:find('1', 1, true) then
       -- Nothing is left in the window: start from exact zeros rather than float remainders.
       tot = {}
+      mask = ''
     end
-    tot._b = kept
+    tot._m = mask
     tot._first = first
     if tot._ks and tot._ks * 1000 < first * g then rescanPeak(tot, g) end
   end

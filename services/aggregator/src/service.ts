@@ -171,10 +171,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   // one writer too (a Kafka Streams-style repartition topic). Also on redelivery: the carrier side drops the copy by its id.
   // The bytes go on as they came (same schema id, no re-encoding): the carrier side decodes them like the customer side did.
   const repartition = async (topic: string, events: PositionedEvent[]) => {
-    const copies = events.flatMap(({ event, bytes }) => {
+    const copies: Array<{ key: string; value: Buffer; headers: Record<string, string> }> = [];
+    for (const { event, bytes } of events) {
       const carrier = event.type === 'cdr' || event.type === 'call_start' ? event.carrier_id : null;
-      return carrier === null || !bytes ? [] : [{ key: entityKey('carrier', carrier), value: bytes, headers: {} }];
-    });
+      if (carrier !== null && bytes) copies.push({ key: entityKey('carrier', carrier), value: bytes, headers: {} });
+    }
     await publisher.publishRaw(topic, copies);
   };
 

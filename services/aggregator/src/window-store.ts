@@ -96,12 +96,14 @@ export class WindowStore {
   async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
     const pipeline = this.redis.pipeline() as unknown as Pipeline;
     for (const d of deltas) {
+      // Flat, as ZADD takes them: the script passes them on without a table per id.
+      const ids: Array<string | number> = [];
+      for (const [id, ms] of d.ids) ids.push(ms, id);
       const payload = {
         e: d.maxEventMs,
         l: d.late,
         p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? [])]]),
-        // Flat, as ZADD takes them: the script passes them on without a table per id.
-        i: d.ids.flatMap(([id, ms]) => [ms, id]),
+        i: ids,
         s: d.starts.size > 0 ? [...d.starts] : undefined,
         c: d.calls.length > 0 ? d.calls : undefined,
         o: d.opens.length > 0 ? d.opens : undefined,

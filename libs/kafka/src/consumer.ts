@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, IHeaders } from 'kafkajs';
-import { CallwatchError, type Logger } from '@callwatch/core';
+import { CallwatchError, retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 import type { RegistryCodec } from './codec';
 import type { Publisher } from './publisher';
@@ -114,7 +114,12 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   });
   await consumer.connect();
   const schemas = new Map<string, N>([[topic, schema], ...(opts.alsoTopics ?? []).map((t): [string, N] => [t.topic, t.schema])]);
-  await consumer.subscribe({ topics: [...schemas.keys()], fromBeginning: opts.fromBeginning ?? true });
+  // Right after its topics are created, a broker may not list them yet (UNKNOWN_TOPIC_OR_PARTITION, retriable):
+  // wait for it rather than fail the service's start.
+  await retry(() => consumer.subscribe({ topics: [...schemas.keys()], fromBeginning: opts.fromBeginning ?? true }), {
+    retries: 8,
+    onRetry: (err, attempt, delayMs) => log.warn({ err, groupId: opts.groupId, attempt, delayMs }, 'subscribing failed; trying again'),
+  });
   await consumer.run({
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 1,

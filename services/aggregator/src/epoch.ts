@@ -40,7 +40,7 @@ export class Epoch {
     return true;
   }
 
-  /** needsReplay says whether a source partition has not been rewound since the epoch began (any partition not seen yet: ''). */
+  /** needsReplay says whether a source partition has not been rewound since the epoch began. */
   needsReplay(source: string): boolean {
     return (this.rebuilt.get(source) ?? this.baseline) !== this.current;
   }

@@ -65,7 +65,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const targetsOf = (side: Side, topic: string): Promise<Map<number, number>> => {
     const key = `${epoch.current}|${topic}`;
     let targets = replayTargets.get(key);
-    if (!targets) replayTargets.set(key, (targets = replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - replayMs)));
+    if (!targets) {
+      replayTargets.set(key, (targets = replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - replayMs)));
+      // A lookup that failed (its retries spent) is made again by the next replay that needs it, not remembered.
+      targets.catch(() => replayTargets.delete(key));
+    }
     return targets;
   };
 
@@ -178,14 +182,6 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     }
     await publisher.publishRaw(topic, copies);
   };
-
-  // A new epoch (Redis had no marker) replays every partition: look the offsets up while the consumer groups join,
-  // rather than when the first batches are waiting for them. A failure shows where a replay awaits it.
-  if (epoch.needsReplay('')) {
-    for (const [side, { topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
-      for (const [role] of inputs) targetsOf(side, topics[role]).catch(() => undefined);
-    }
-  }
 
   for (const [side, { suffix, topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
     const typeOf = new Map(inputs.map(([role, type]) => [topics[role], type]));

@@ -9,10 +9,10 @@ import { cpus } from 'node:os';
 import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
-import { createRedis, type Redis } from '@callwatch/redis';
+import { createRedis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { counterValue, percentile, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
+import { counterValue, luaCalls, percentile, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
 import { measureLatency, waitForCounter } from './phases';
 import { zipfSampler } from './zipf';
 
@@ -62,12 +62,6 @@ async function bareConsumerRate(conn: Connection, prefix: string): Promise<numbe
   const ended = await done;
   await consumer.disconnect();
   return N / ((ended - started) / 1000);
-}
-
-/** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats. */
-async function luaCalls(redis: Redis): Promise<{ calls: number; usec: number }> {
-  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
-  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
 }
 
 async function main(): Promise<void> {

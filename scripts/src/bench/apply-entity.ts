@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, preAggregate, WindowStore, type PositionedEvent } from '@callwatch/aggregator';
-import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import { RedisKeys, createRedis } from '@callwatch/redis';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
-import { removeBenchKeys } from './figures';
+import { luaCalls, removeBenchKeys } from './figures';
 import { zipfSampler } from './zipf';
 
 const N = Number(process.env.BENCH_CDRS ?? 200_000);
@@ -17,12 +17,6 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_700);
 const BATCH = Number(process.env.BENCH_BATCH ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PERIODS_MS = [300_000, 900_000, 3_600_000];
-
-/** scriptStats reads how often Redis ran scripts (EVALSHA) and for how long in total. */
-async function scriptStats(redis: Redis): Promise<{ calls: number; usec: number }> {
-  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
-  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
-}
 
 async function main(): Promise<void> {
   const config = loadConfig(AGGREGATOR_ENV, { ...process.env, METRICS_PORT: '0' });
@@ -39,12 +33,12 @@ async function main(): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     const prefix = `bench-${randomUUID().slice(0, 8)}.`;
     const store = new WindowStore(redis, new RedisKeys(prefix), { periodsMs: PERIODS_MS, idRetentionMs: 3_900_000, maxCallMs: 14_400_000 });
-    const before = await scriptStats(redis);
+    const before = await luaCalls(redis);
     for (let i = 0; i < N; i += BATCH) {
       const deltas = [...preAggregate(events.slice(i, i + BATCH), { side: 'customer', periodsMs: PERIODS_MS, latenessMs: 300_000, positions: new Map() }).values()];
       await store.apply('bench/0', deltas, 'epoch');
     }
-    const after = await scriptStats(redis);
+    const after = await luaCalls(redis);
     const calls = after.calls - before.calls;
     const usec = after.usec - before.usec;
     console.log(`run ${run + 1}: ${calls} applyEntity calls, ${(usec / calls).toFixed(0)} µs a call, ${(usec / N).toFixed(1)} µs of Redis per CDR`);

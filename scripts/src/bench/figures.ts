@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import type { Connection } from '@callwatch/kafka';
-import { createRedis } from '@callwatch/redis';
+import { createRedis, type Redis } from '@callwatch/redis';
 
 /** counterValue sums a prom-client counter over its labels, read from a service's registry. */
 export async function counterValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
@@ -93,4 +93,10 @@ export async function startCpuProfile(path: string | undefined): Promise<() => P
     session.disconnect();
     console.log(`CPU profile of the measured phase: ${path}`);
   };
+}
+
+/** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats. */
+export async function luaCalls(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
+  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
 }

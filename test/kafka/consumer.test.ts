@@ -7,6 +7,7 @@ describe('batch consumer on real Kafka', () => {
   let scope: TestScope;
   let connection: Connection;
   let consumer: BatchConsumer | undefined;
+  let seeking: BatchConsumer | undefined;
 
   beforeAll(async () => {
     scope = await testScope('consumer', { TOPIC_PARTITIONS: '1' });
@@ -15,6 +16,7 @@ describe('batch consumer on real Kafka', () => {
 
   afterAll(async () => {
     await consumer?.stop();
+    await seeking?.stop();
     await connection?.close();
   });
 
@@ -38,5 +40,27 @@ describe('batch consumer on real Kafka', () => {
     const later = cdr('acme', true);
     await connection.publisher.publish(connection.topics.cdr, 'cdr', [{ key: 'customer:acme', value: later }]);
     await eventually(async () => expect(handled).toContain(later.cdr_id), { timeoutMs: 30_000, intervalMs: 200 });
+  });
+
+  it('tells a batch that its partition was sought while it was handled, and brings its messages again from there', async () => {
+    const values = [cdr('globex', true), cdr('globex', false)];
+    await connection.publisher.publish(connection.topics.cdr, 'cdr', values.map((value) => ({ key: 'customer:globex', value })));
+    const batches: Array<{ first: string; ids: string[]; movedBefore: boolean; movedAfter: boolean }> = [];
+    seeking = await startBatchConsumer({
+      kafka: scope.kafka, codec: connection.codec, publisher: connection.publisher, log: createLogger('test', 'fatal'),
+      groupId: `${scope.id}-seeking`, topic: connection.topics.cdr, schema: 'cdr',
+      handle: async (batch) => {
+        // The group's first batch may come before startBatchConsumer returns.
+        await eventually(async () => expect(seeking).toBeDefined(), { timeoutMs: 10_000, intervalMs: 20 });
+        const movedBefore = batch.moved();
+        // As a replay of another partition's batch does: seek this one back to where the batch starts.
+        if (batches.length === 0) seeking?.seek(batch.topic, batch.partition, batch.firstOffset);
+        batches.push({ first: batch.firstOffset, ids: batch.messages.map((m) => m.value.cdr_id), movedBefore, movedAfter: batch.moved() });
+      },
+    });
+    await eventually(async () => expect(batches.flatMap((b) => b.ids).filter((id) => id === values[1]?.cdr_id)).toHaveLength(2), { timeoutMs: 60_000, intervalMs: 200 });
+    const [first, again] = batches;
+    expect(first).toMatchObject({ movedBefore: false, movedAfter: true });
+    expect(again).toMatchObject({ first: first?.first, ids: first?.ids, movedBefore: false, movedAfter: false });
   });
 });

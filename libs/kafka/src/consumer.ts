@@ -29,6 +29,11 @@ export interface Batch<T> {
   reject(message: Received<T>, reason: string, code?: string): void;
   /** Tells KafkaJS we are alive during long work. */
   heartbeat(): Promise<void>;
+  /**
+   * Whether this consumer sought the batch's partition since the batch was handed over: its messages come again from
+   * where the seek went, so nothing of this batch may take effect.
+   */
+  moved(): boolean;
 }
 
 /** BatchConsumerOptions configures one consumer group over one topic and its schema. */
@@ -106,8 +111,9 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   // goes on; `fences` hold, for partitions sought backwards, the position at or beyond which batches are such leftovers.
   const next = new Map<string, bigint>();
   const fences = new Map<string, bigint>();
-  // The first offset of each partition's batch in the handler now.
+  // The first offset of each partition's batch in the handler now, and how often each partition was sought.
   const inFlight = new Map<string, bigint>();
+  const seeks = new Map<string, number>();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = new Map(Object.entries(payload.memberAssignment));
     opts.onAssigned?.(assignment);
@@ -134,6 +140,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         fences.delete(key);
       }
       inFlight.set(key, first);
+      const seeksBefore = seeks.get(key) ?? 0;
       await codec.prefetch(batch.messages.map((m) => m.value));
       const dead: Array<{ message: KafkaMessage; reason: string; code: string }> = [];
       const received: Array<Received<SchemaTypes[N]>> = [];
@@ -164,6 +171,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
           if (original) dead.push({ message: original, reason, code });
         },
         heartbeat,
+        moved: () => (seeks.get(key) ?? 0) !== seeksBefore,
       });
       // The handler moved the partition elsewhere (seek): this batch is read again from there, so nothing of it is final.
       if (isStale()) {
@@ -207,6 +215,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       const key = `${t}/${partition}`;
       const position = inFlight.get(key) ?? next.get(key);
       if (position !== undefined && BigInt(offset) < position) fences.set(key, position);
+      seeks.set(key, (seeks.get(key) ?? 0) + 1);
       consumer.seek({ topic: t, partition, offset });
     },
     assignment: () => assignment,

@@ -78,12 +78,22 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   // partition's first batch, which a seek would have thrown away).
   const waiting = new Map<string, number>();
 
+  // Each side's replays run one after another: a partition is marked replayed only once it was sought, so a replay
+  // that came second finds it done, and seeks and reports nothing twice.
+  const replaying = new Map<Side, Promise<unknown>>();
+
   /**
    * replayAll rewinds every partition a side owns that has not been replayed in this epoch to the oldest offset
    * still needed (Redis lost its state): partitions without new traffic need their state back too. It returns
    * the partitions it rewound.
    */
-  const replayAll = async (side: Side, assignment: ReadonlyMap<string, number[]>): Promise<Set<string>> => {
+  const replayAll = (side: Side, assignment: ReadonlyMap<string, number[]>): Promise<Set<string>> => {
+    const run = (replaying.get(side) ?? Promise.resolve()).catch(() => undefined).then(() => rewind(side, assignment));
+    replaying.set(side, run);
+    return run;
+  };
+
+  const rewind = async (side: Side, assignment: ReadonlyMap<string, number[]>): Promise<Set<string>> => {
     const consumer = consumers.get(side);
     const rewound: Record<string, number> = {};
     // A group joined before its consumer was registered is caught up once all consumers run.
@@ -93,8 +103,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
         const source = `${topic}/${partition}`;
         if (!epoch.needsReplay(source)) continue;
         const target = (await targetsOf(side, topic)).get(partition) ?? 0;
-        // Another replay may have sought this partition meanwhile; seeking it again costs nothing and tells a waiting
-        // batch of it that it was moved.
+        // A batch waiting in `count` that starts at the target goes on; any other batch of the partition is moved.
         if (waiting.get(source) !== target) {
           consumer.seek(topic, partition, String(target));
           rewound[source] = target;
@@ -118,7 +127,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     assignment.set(batch.topic, [...new Set([...(assignment.get(batch.topic) ?? []), batch.partition])]);
     if (inHand) waiting.set(source, Number(batch.firstOffset));
     try {
-      return (await replayAll(side, assignment)).has(source);
+      // Moved by an earlier replay of this side, which came before this batch said it was waiting.
+      return (await replayAll(side, assignment)).has(source) || batch.moved();
     } finally {
       waiting.delete(source);
     }
@@ -153,6 +163,10 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     }
     const deltas = [...preAggregate(events, { side, periodsMs: config.AGGREGATOR_PERIODS, latenessMs: config.AGGREGATOR_LATENESS_MS, positions: read.entities }).values()];
     if (deltas.length === 0) return;
+    // A replay of this side sought the partition while this batch was on its way (fetched before the seek): the
+    // seek brings its events again, and counting them now would put this partition's offset in Redis past events
+    // the replay has yet to bring.
+    if (batch.moved()) return;
     const metrics = await store.apply(source, deltas, batchEpoch);
     roundTrips.inc();
     log.debug({ source, from: events[0]?.offset, to: events[events.length - 1]?.offset, epoch: batchEpoch, entities: deltas.length, applied: metrics.filter((m) => m.applied).length }, 'batch applied');
@@ -183,7 +197,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     await publisher.publishRaw(topic, copies);
   };
 
-  for (const [side, { suffix, topics: inputs }] of Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>) {
+  // The three groups join at once: one after another, their joins were most of the start-up.
+  await Promise.all((Object.entries(SIDES) as Array<[Side, (typeof SIDES)[Side]]>).map(async ([side, { suffix, topics: inputs }]) => {
     const typeOf = new Map(inputs.map(([role, type]) => [topics[role], type]));
     const [first, ...more] = inputs.map(([role, type]) => ({ topic: topics[role], schema: type as SchemaName }));
     consumers.set(side, await startBatchConsumer({
@@ -218,7 +233,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
         await count(side, batch as Batch<unknown>, valid);
       },
     }));
-  }
+  }));
 
   // Groups that joined before their consumer was registered are caught up in the background: each batch waits for
   // its own side's replay anyway, and the replay offsets come from Kafka's admin API, slow while batches pour in.

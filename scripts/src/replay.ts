@@ -12,6 +12,8 @@ export interface ReplayOptions {
   periodsMs: number[];
   latenessMs: number;
   maxCallMs: number;
+  /** how late an account snapshot may be and still get the exact balance (default: the aggregator's) */
+  accountLatenessMs?: number;
 }
 
 /** ReplayOutput is one line of `callwatch replay`'s output: an alert transition or report, or a penalty action, at its event time. */
@@ -67,7 +69,7 @@ export class Replay {
         return schedule ? [{ rule, schedule, nextMs: null }] : [];
       })
       .sort((a, b) => (a.rule.id < b.rule.id ? -1 : 1));
-    this.store = new MemoryStore({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs });
+    this.store = new MemoryStore({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs, accountLatenessMs: options.accountLatenessMs });
   }
 
   /** push takes the next event of the input. */

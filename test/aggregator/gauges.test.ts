@@ -13,7 +13,7 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
   let switches: Connection;
   // One partition, so that one entity's traffic moves the clock that slides another's windows.
   beforeAll(async () => {
-    scope = await testScope('gauges', { TOPIC_PARTITIONS: '1', AGGREGATOR_PERIODS: '1m,5m', AGGREGATOR_MAX_CALL_MS: '2m', AGGREGATOR_TICK_MS: '200' });
+    scope = await testScope('gauges', { TOPIC_PARTITIONS: '1', AGGREGATOR_PERIODS: '1m,5m', AGGREGATOR_MAX_CALL_MS: '2m', AGGREGATOR_TICK_MS: '200', AGGREGATOR_ACCOUNT_LATENESS_MS: '2m' });
     switches = await connect(loadConfig(AGGREGATOR_ENV, scope.env), `${scope.id}-switch`, ['cdr', 'callStart', 'payment', 'account']);
     await scope.codec.register('metric', scope.topics.metric);
     aggregator = await startAggregator(loadConfig(AGGREGATOR_ENV, scope.env));
@@ -131,6 +131,42 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
       // A long call that ends now but started before the longest window: its start is not counted at all.
       await call(t0 + 10, t0 + 335);
       expect(await kept()).toEqual([t0 + 305, t0 + 330]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps money movements per second only within the account lateness, older ones as one sum', async () => {
+    const customer = `folded-${scope.id}`;
+    const entity = `customer:${customer}`;
+    const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    const keys = new RedisKeys(scope.env.REDIS_KEY_PREFIX);
+    const kept = async () => (await redis.hkeys(keys.entityMoves(entity))).map(Number).sort((a, b) => a - b);
+    // Whole seconds, after every other test's events on this partition.
+    const t0 = Math.ceil((Date.now() + 1_000_000) / 1_000);
+    const charge = async (second: number, amount: number, attempts: number) => {
+      await sendCdrs([cdr(customer, true, second * 1_000, { cdr_id: `m-${second}`, carrier_id: null, charge: amount })]);
+      await latest(entity, (s) => s.windows[1]?.attempts === attempts);
+    };
+    try {
+      await charge(t0, 1, 1);
+      await charge(t0 + 10, 2, 2);
+      expect(await kept()).toEqual([t0, t0 + 10]);
+      // The clock passes t0 + 2 min: t0's charge joins the one sum.
+      await charge(t0 + 130, 4, 3);
+      expect(await kept()).toEqual([t0 + 10, t0 + 130]);
+      // A late charge older than the account lateness goes straight into it.
+      await charge(t0 + 1, 8, 4);
+      expect(await kept()).toEqual([t0 + 10, t0 + 130]);
+      expect(Number(await redis.hget(keys.entityMeta(entity), 'bal_old'))).toBe(-9);
+      // A snapshot after every movement of the sum: only the charge at t0 + 130 s is after it.
+      const snapshot: Account = {
+        entity, name: 'Folded Ltd', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: (t0 + 20) * 1_000,
+      };
+      await switches.publisher.publish(switches.topics.account, 'account', [{ key: entity, value: snapshot }]);
+      expect((await latest(entity, (s) => s.balance !== null)).balance).toBe(96);
+      expect(await kept()).toEqual([t0 + 130]);
+      expect(await redis.hget(keys.entityMeta(entity), 'bal_old')).toBeNull();
     } finally {
       redis.disconnect();
     }

@@ -92,7 +92,8 @@ export function registerReplay(program: Command): void {
     .option('--periods <list>', 'sample periods to keep windows for (default: the periods the rules use)')
     .option('--lateness <duration>', "how far behind an entity's newest event an event may be and still count", '5m')
     .option('--max-call <duration>', 'a started call whose CDR has not come after this long is expired', '4h')
-    .action(async (flags: { rules: string[]; events: string; out?: string; periods?: string; lateness: string; maxCall: string }) => {
+    .option('--account-lateness <duration>', "how far behind an entity's newest event an account snapshot may be and still get the exact balance", '1h')
+    .action(async (flags: { rules: string[]; events: string; out?: string; periods?: string; lateness: string; maxCall: string; accountLateness: string }) => {
       const duration = (name: string, value: string): number => {
         try {
           return parseDuration(value);
@@ -103,7 +104,7 @@ export function registerReplay(program: Command): void {
       const rules = await validateFiles(flags.rules, 'replay');
       const periodsMs = flags.periods ? flags.periods.split(',').map((p) => duration('periods', p.trim())) : periodsOf(rules);
       const started = Date.now();
-      const result = await replayFile(rules, flags.events, { periodsMs, latenessMs: duration('lateness', flags.lateness), maxCallMs: duration('max-call', flags.maxCall) });
+      const result = await replayFile(rules, flags.events, { periodsMs, latenessMs: duration('lateness', flags.lateness), maxCallMs: duration('max-call', flags.maxCall), accountLatenessMs: duration('account-lateness', flags.accountLateness) });
       for (const { line, problem } of result.skipped.slice(0, 20)) process.stderr.write(`${flags.events}:${line}: ${problem} (skipped)\n`);
       if (result.skipped.length > 20) process.stderr.write(`… and ${result.skipped.length - 20} more skipped lines\n`);
       for (const { code, message, count } of result.scriptErrors) process.stderr.write(`${code} ${message} (${count} evaluations had no data)\n`);

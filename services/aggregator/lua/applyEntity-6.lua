@@ -5,7 +5,9 @@
   KEYS[1] meta hash     epoch, clock (newest event), wclock (window clock: clock or a later tick), late,
                         off:<source>, starts (1 once call-start events arrive), expired, cps_from (KEYS[4]
                         holds no second before it),
-                        bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at)
+                        bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at),
+                        bal_from (KEYS[6] holds no second before it; 1e15: it holds none), bal_old and bal_old_to (the sum of the
+                        movements after bal_at that left KEYS[6], all at or before second bal_old_to)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: CounterName in libs/windows/src/counters.ts)
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
                         _m (which of its buckets hold data), k and _ks (the most calls started in one
@@ -13,7 +15,7 @@
   KEYS[3] id zset       counted event ids scored by event time: cdr ids, "pay:<id>", "call:<id>"
   KEYS[4] cps hash      call starts per second ("<epoch second>" -> count), of the longest window
   KEYS[5] open zset     calls started (call-start events) and not yet ended, scored by start time
-  KEYS[6] balance hash  money movements per second after bal_at ("<epoch second>" -> amount)
+  KEYS[6] balance hash  money movements per second after bal_at ("<epoch second>" -> amount), of the last ARGV[8] ms
 
   ARGV[1] source        topic/partition the offset belongs to; empty for a tick
   ARGV[2] max offset    highest offset of this entity's events in the batch
@@ -26,6 +28,8 @@
   ARGV[5] id retention  ms behind the clock after which ids are forgotten (the longest window plus lateness)
   ARGV[6] max call ms   an open call older than this is expired (its end never came)
   ARGV[7] tick ms       the partition's clock for a tick, else 0
+  ARGV[8] account lateness  ms behind the clock an account snapshot may be and still get the exact balance: older
+                        movements are kept as one sum (bal_old), which a snapshot older than them counts as after it
 
   Returns
     { applied (1, or 0 when this offset was already applied), window clock, late, channels (-1: no call starts),
@@ -41,8 +45,9 @@ local offsetField = 'off:' .. source
 
 --- @include "windowCache"
 --- @include "slideWindow"
+--- @include "forgetSeconds"
 
-local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from')
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from', 'bal_from')
 if m[1] and m[1] > epoch then
   -- The caller began before the aggregators noticed a Redis loss; its partition is being replayed.
   return -3
@@ -50,7 +55,7 @@ end
 if m[1] and m[1] < epoch then
   -- Written before Redis was lost and rebuilt by replay: the replay brings it back, so start afresh.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-  m = { false, false, false, false, false }
+  m = { false, false, false, false, false, false }
 end
 local clock = tonumber(m[2] or '0')
 local wclock = math.max(clock, tonumber(m[3] or '0'), tonumber(ARGV[7]))
@@ -80,6 +85,8 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
   clock = math.max(clock, d.e or 0)
   wclock = math.max(wclock, clock)
   cpsFrom = math.floor((wclock - longest) / 1000)
+  -- Money movements before this second are kept as one sum.
+  local movedFrom = math.floor((clock - tonumber(ARGV[8])) / 1000)
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock, 'cps_from', cpsFrom)
   if source ~= '' then redis.call('HSET', KEYS[1], offsetField, ARGV[2]) end
   if (d.l or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'late', d.l) end
@@ -133,23 +140,11 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
     if expired > 0 then redis.call('HINCRBY', KEYS[1], 'expired', expired) end
   end
 
-  -- Forget the seconds the clock passed since the last call: one by one when they are fewer than the seconds kept,
-  -- else by listing what is kept.
-  local keptFrom = tonumber(m[5] or '-1')
-  local kept = keptFrom < cpsFrom and redis.call('HLEN', KEYS[4]) or 0
-  if kept > 0 then
-    local gone = {}
-    if keptFrom >= 0 and cpsFrom - keptFrom <= kept then
-      for sec = keptFrom, cpsFrom - 1 do gone[#gone + 1] = sec end
-    else
-      for _, sec in ipairs(redis.call('HKEYS', KEYS[4])) do
-        if tonumber(sec) < cpsFrom then gone[#gone + 1] = sec end
-      end
-    end
-    for i = 1, #gone, 500 do redis.call('HDEL', KEYS[4], unpack(gone, i, math.min(i + 499, #gone))) end
-  end
+  -- Forget the seconds the window clock passed since the last call.
+  forgetSeconds(KEYS[4], tonumber(m[5] or '-1'), cpsFrom, false)
 
-  local baseAt = tonumber(redis.call('HGET', KEYS[1], 'bal_at') or '-1')
+  local bal = redis.call('HMGET', KEYS[1], 'bal_at', 'bal_old', 'bal_old_to')
+  local baseAt, old, oldTo = tonumber(bal[1] or '-1'), tonumber(bal[2] or '0'), tonumber(bal[3] or '-1')
   if d.a and d.a[2] > baseAt then
     -- A newer account snapshot includes every movement up to its second; keep only the later ones.
     baseAt = d.a[2]
@@ -160,18 +155,36 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
       if tonumber(all[i]) <= baseSec then gone[#gone + 1] = all[i] else sum = sum + tonumber(all[i + 1]) end
     end
     for i = 1, #gone, 500 do redis.call('HDEL', KEYS[6], unpack(gone, i, math.min(i + 499, #gone))) end
+    if oldTo <= baseSec then
+      old, oldTo = 0, -1
+      redis.call('HDEL', KEYS[1], 'bal_old', 'bal_old_to')
+    else
+      -- A snapshot later than the account lateness: the movements kept as one sum count as after it.
+      sum = sum + old
+    end
     redis.call('HSET', KEYS[1], 'bal_base', string.format('%.17g', d.a[1]), 'bal_at', baseAt, 'bal_sum', string.format('%.17g', sum))
   end
+  local baseSec = baseAt >= 0 and math.floor(baseAt / 1000) or -1
+  -- Movements older than the account lateness join the one sum: those the clock passed, and late ones.
+  local folded, keptFrom = forgetSeconds(KEYS[6], tonumber(m[6] or '-1'), movedFrom, true)
   if d.m then
-    local baseSec = baseAt >= 0 and math.floor(baseAt / 1000) or -1
     local moved = 0
     for _, mv in ipairs(d.m) do
       if mv[1] > baseSec then
-        redis.call('HINCRBYFLOAT', KEYS[6], mv[1], mv[2])
+        if mv[1] < movedFrom then
+          folded = folded + mv[2]
+        else
+          redis.call('HINCRBYFLOAT', KEYS[6], mv[1], mv[2])
+          keptFrom = math.min(keptFrom, mv[1])
+        end
         moved = moved + mv[2]
       end
     end
     if moved ~= 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'bal_sum', moved) end
+  end
+  if keptFrom ~= tonumber(m[6] or '-1') then redis.call('HSET', KEYS[1], 'bal_from', keptFrom) end
+  if folded ~= 0 then
+    redis.call('HSET', KEYS[1], 'bal_old', string.format('%.17g', old + folded), 'bal_old_to', math.max(oldTo, movedFrom - 1))
   end
 
   -- Score-member pairs as ZADD takes them, 250 at a time.

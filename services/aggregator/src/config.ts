@@ -1,4 +1,5 @@
 import { COMMON_ENV, env, parsers } from '@callwatch/core';
+import { ACCOUNT_LATENESS_MS } from './window-store';
 
 /** AGGREGATOR_ENV is the aggregator's configuration, read once at start. */
 export const AGGREGATOR_ENV = {
@@ -13,6 +14,11 @@ export const AGGREGATOR_ENV = {
     parsers.durationMs,
     'how far behind an entity\'s newest event an event may be and still count: milliseconds, or a duration such as 5m',
     5 * 60_000,
+  ),
+  AGGREGATOR_ACCOUNT_LATENESS_MS: env(
+    parsers.durationMs,
+    'how far behind an entity\'s newest event an account snapshot may be and still get the exact balance: money movements older than this are kept as one sum, which an older snapshot counts as after it',
+    ACCOUNT_LATENESS_MS,
   ),
   AGGREGATOR_MAX_CALL_MS: env(parsers.durationMs, 'a started call whose CDR has not come after this long is expired from channels', 4 * 3_600_000),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: env(

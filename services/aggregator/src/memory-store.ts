@@ -1,7 +1,7 @@
 import type { Window } from '@callwatch/schemas';
 import { deriveWindow, roundMoney } from '@callwatch/windows';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
-import type { EntityMetrics, WindowStoreOptions } from './window-store';
+import { ACCOUNT_LATENESS_MS, type EntityMetrics, type WindowStoreOptions } from './window-store';
 import { BUCKETS_PER_WINDOW, bucketSizeMs } from './windows';
 
 interface PeriodWindow {
@@ -28,6 +28,9 @@ interface StoredEntity {
   balAt: number;
   balSum: number;
   moves: Map<number, number>;
+  /** movements after balAt older than the account lateness, as one sum, all at or before second balOldTo */
+  balOld: number;
+  balOldTo: number;
   periods: Map<number, PeriodWindow>;
 }
 
@@ -85,7 +88,7 @@ export class MemoryStore {
     if (!e) {
       e = {
         clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
-        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), periods: new Map(),
+        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, periods: new Map(),
       };
       this.entities.set(entity, e);
     }
@@ -144,12 +147,30 @@ export class MemoryStore {
           if (second <= baseSecond) e.moves.delete(second);
           else e.balSum += amount;
         }
+        if (e.balOldTo <= baseSecond) {
+          e.balOld = 0;
+          e.balOldTo = -1;
+        } else {
+          e.balSum += e.balOld;
+        }
       }
       const baseSecond = e.balAt >= 0 ? Math.floor(e.balAt / 1000) : -1;
+      const movedFrom = Math.floor((e.clock - (this.options.accountLatenessMs ?? ACCOUNT_LATENESS_MS)) / 1000);
+      let folded = 0;
+      for (const [second, amount] of e.moves) {
+        if (second >= movedFrom) continue;
+        e.moves.delete(second);
+        folded += amount;
+      }
       for (const [second, amount] of d.moves) {
         if (second <= baseSecond) continue;
-        e.moves.set(second, (e.moves.get(second) ?? 0) + amount);
+        if (second < movedFrom) folded += amount;
+        else e.moves.set(second, (e.moves.get(second) ?? 0) + amount);
         e.balSum += amount;
+      }
+      if (folded !== 0) {
+        e.balOld += folded;
+        e.balOldTo = Math.max(e.balOldTo, movedFrom - 1);
       }
       for (const [id, ms] of d.ids) e.ids.set(id, ms);
       const retention = e.clock - this.options.idRetentionMs;

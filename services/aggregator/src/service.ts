@@ -38,7 +38,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   const longestMs = Math.max(...config.AGGREGATOR_PERIODS);
   // Ids are remembered as long as an event with that id could still land in a window.
-  const store = new WindowStore(redis, keys, { periodsMs: config.AGGREGATOR_PERIODS, idRetentionMs: longestMs + config.AGGREGATOR_LATENESS_MS, maxCallMs: config.AGGREGATOR_MAX_CALL_MS });
+  const store = new WindowStore(redis, keys, { periodsMs: config.AGGREGATOR_PERIODS, idRetentionMs: longestMs + config.AGGREGATOR_LATENESS_MS, maxCallMs: config.AGGREGATOR_MAX_CALL_MS, accountLatenessMs: config.AGGREGATOR_ACCOUNT_LATENESS_MS });
   const replayMs = config.AGGREGATOR_REPLAY_MS || longestMs + config.AGGREGATOR_LATENESS_MS;
   const epoch = await Epoch.start(redis, keys);
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'events applied (CDRs, call starts, payments, account snapshots)', labelNames: ['side'], registers: [health.registry] });

@@ -32,7 +32,15 @@ export interface WindowStoreOptions {
   idRetentionMs: number;
   /** an open call (call-start event without its CDR) is expired after this long */
   maxCallMs: number;
+  /**
+   * how far behind an entity's newest event an account snapshot may be and still get the exact balance: money
+   * movements older than this are kept as one sum instead of one field per second (default ACCOUNT_LATENESS_MS)
+   */
+  accountLatenessMs?: number;
 }
+
+/** ACCOUNT_LATENESS_MS is how late an account snapshot may be, by default: an hour. */
+export const ACCOUNT_LATENESS_MS = 3_600_000;
 
 type ApplyEntity = (...args: Array<string | number>) => Promise<unknown>;
 type Pipeline = { applyEntity: ApplyEntity; exec: () => Promise<Array<[Error | null, unknown]> | null> };
@@ -110,7 +118,7 @@ export class WindowStore {
         m: d.moves.size > 0 ? [...d.moves] : undefined,
         a: d.account ?? undefined,
       };
-      void pipeline.applyEntity(...this.entityKeys(d.entity), source, d.maxOffset, epoch, JSON.stringify(payload), this.options.idRetentionMs, this.options.maxCallMs, 0);
+      void pipeline.applyEntity(...this.entityKeys(d.entity), source, d.maxOffset, epoch, JSON.stringify(payload), ...this.limits(0));
     }
     return this.run(pipeline, deltas.map((d) => d.entity));
   }
@@ -120,7 +128,7 @@ export class WindowStore {
     const pipeline = this.redis.pipeline() as unknown as Pipeline;
     const payload = JSON.stringify({ p: this.periods.map(([p, g]) => [p, g, []]) });
     for (const entity of entities) {
-      void pipeline.applyEntity(...this.entityKeys(entity), '', -1, epoch, payload, this.options.idRetentionMs, this.options.maxCallMs, clockMs);
+      void pipeline.applyEntity(...this.entityKeys(entity), '', -1, epoch, payload, ...this.limits(clockMs));
     }
     return this.run(pipeline, entities);
   }
@@ -158,6 +166,12 @@ export class WindowStore {
     }
     this.pendingDue.clear();
     return commands;
+  }
+
+  /** The script's last arguments: the limits, and the clock of a tick (0 for a batch). */
+  private limits(tickMs: number): number[] {
+    const { idRetentionMs, maxCallMs, accountLatenessMs = ACCOUNT_LATENESS_MS } = this.options;
+    return [idRetentionMs, maxCallMs, tickMs, accountLatenessMs];
   }
 
   private entityKeys(entity: string): string[] {

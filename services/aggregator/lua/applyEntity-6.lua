@@ -6,7 +6,8 @@
                         off:<source>, starts (1 once call-start events arrive), expired, cps_from (KEYS[4]
                         holds no second before it),
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at),
-                        bal_from (KEYS[6] holds no second before it; 1e15: it holds none), bal_old and bal_old_to (the sum of the
+                        bal_from (KEYS[6] holds no second before it; 1e15: it holds none),
+                        periods (the sample periods of KEYS[2], comma-separated: those of the last call), bal_old and bal_old_to (the sum of the
                         movements after bal_at that left KEYS[6], all at or before second bal_old_to)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: CounterName in libs/windows/src/counters.ts)
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
@@ -47,7 +48,7 @@ local offsetField = 'off:' .. source
 --- @include "slideWindow"
 --- @include "forgetSeconds"
 
-local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from', 'bal_from')
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from', 'bal_from', 'periods')
 if m[1] and m[1] > epoch then
   -- The caller began before the aggregators noticed a Redis loss; its partition is being replayed.
   return -3
@@ -55,7 +56,7 @@ end
 if m[1] and m[1] < epoch then
   -- Written before Redis was lost and rebuilt by replay: the replay brings it back, so start afresh.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-  m = { false, false, false, false, false, false }
+  m = { false, false, false, false, false, false, false }
 end
 local clock = tonumber(m[2] or '0')
 local wclock = math.max(clock, tonumber(m[3] or '0'), tonumber(ARGV[7]))
@@ -90,6 +91,17 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock, 'cps_from', cpsFrom)
   if source ~= '' then redis.call('HSET', KEYS[1], offsetField, ARGV[2]) end
   if (d.l or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'late', d.l) end
+
+  -- A period no longer asked for (no rule uses it any more) leaves with its buckets.
+  local periods = {}
+  for _, period in ipairs(d.p) do periods[#periods + 1] = period[1] end
+  periods = table.concat(periods, ',')
+  if m[7] ~= periods then
+    for p in string.gmatch(m[7] or '', '[^,]+') do
+      if not string.find(',' .. periods .. ',', ',' .. p .. ',', 1, true) then dropWindow(p) end
+    end
+    redis.call('HSET', KEYS[1], 'periods', periods)
+  end
 
   for _, period in ipairs(d.p) do
     local p, g = period[1], period[2]

@@ -7,7 +7,7 @@ export const AGGREGATOR_ENV = {
   AGGREGATOR_GROUP_ID: env(parsers.string, 'Kafka consumer group of the aggregators (the carrier and billing sides add -carrier and -billing)', 'callwatch-aggregator'),
   AGGREGATOR_PERIODS: env(
     (raw) => parsers.list(raw).map(parsers.durationMs),
-    'comma-separated sample periods to keep windows for, e.g. 5m,15m,1h',
+    'comma-separated sample periods to keep windows for whatever the rules (every period a rule uses is kept besides), e.g. 5m,15m,1h',
     [5 * 60_000, 15 * 60_000, 60 * 60_000],
   ),
   AGGREGATOR_LATENESS_MS: env(

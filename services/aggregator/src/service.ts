@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { entityKey, loadConfig, type ConfigOf } from '@callwatch/core';
-import { replayOffsets, startBatchConsumer, startRuntime, type Batch, type BatchConsumer, type Runtime, type TopicNames } from '@callwatch/kafka';
+import { CompactedTable, replayOffsets, startBatchConsumer, startRuntime, type Batch, type BatchConsumer, type Runtime, type TopicNames } from '@callwatch/kafka';
 import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
 import type { MetricSnapshot, SchemaName, SchemaTypes } from '@callwatch/schemas';
 import { AGGREGATOR_ENV } from './config';
@@ -8,7 +8,7 @@ import { Epoch } from './epoch';
 import { dedupId, entityOf, preAggregate, type InputEvent, type PositionedEvent, type Side } from './pre-aggregate';
 import { validateEvent } from './validate-event';
 import { WindowStore, type EntityMetrics } from './window-store';
-import { bucketSizeMs } from './windows';
+import { bucketSizeMs, keptPeriods } from './windows';
 
 /** AggregatorConfig is the parsed AGGREGATOR_ENV. */
 export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;
@@ -32,15 +32,27 @@ const SIDES: Record<Side, { suffix: string; topics: Array<[keyof TopicNames, Inp
 export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
   config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
   const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
-  const runtime = await startRuntime('aggregator', config, [...roles, 'metric']);
+  const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule']);
   const { log, topics, publisher, health } = runtime;
   const redis: Redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
-  const longestMs = Math.max(...config.AGGREGATOR_PERIODS);
+  // Windows are kept for the configured periods and for every period a rule uses: the rules are read before any
+  // event, so a restart keeps counting into the windows its rules need.
+  const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.AGGREGATOR_GROUP_ID}-rules` });
+  const [epoch] = await Promise.all([Epoch.start(redis, keys), rules.start()]);
+  const periodsOfRules = () => keptPeriods(config.AGGREGATOR_PERIODS, [...rules.values()].map((r) => r.sample_period_ms));
+  let periodsMs = periodsOfRules();
   // Ids are remembered as long as an event with that id could still land in a window.
-  const store = new WindowStore(redis, keys, { periodsMs: config.AGGREGATOR_PERIODS, idRetentionMs: longestMs + config.AGGREGATOR_LATENESS_MS, maxCallMs: config.AGGREGATOR_MAX_CALL_MS, accountLatenessMs: config.AGGREGATOR_ACCOUNT_LATENESS_MS });
-  const replayMs = config.AGGREGATOR_REPLAY_MS || longestMs + config.AGGREGATOR_LATENESS_MS;
-  const epoch = await Epoch.start(redis, keys);
+  const idRetentionMs = () => Math.max(...periodsMs) + config.AGGREGATOR_LATENESS_MS;
+  const store = new WindowStore(redis, keys, { periodsMs, idRetentionMs: idRetentionMs(), maxCallMs: config.AGGREGATOR_MAX_CALL_MS, accountLatenessMs: config.AGGREGATOR_ACCOUNT_LATENESS_MS });
+  rules.onChange(() => {
+    const now = periodsOfRules();
+    if (now.join() === periodsMs.join()) return;
+    log.info({ periods: now, was: periodsMs }, 'the sample periods kept changed with the rules: new windows fill from now on, dropped ones are deleted');
+    periodsMs = now;
+    store.setPeriods(periodsMs, idRetentionMs());
+  });
+  const replayMs = () => config.AGGREGATOR_REPLAY_MS || Math.max(...periodsMs) + config.AGGREGATOR_LATENESS_MS;
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'events applied (CDRs, call starts, payments, account snapshots)', labelNames: ['side'], registers: [health.registry] });
   const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'events not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
@@ -66,7 +78,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     const key = `${epoch.current}|${topic}`;
     let targets = replayTargets.get(key);
     if (!targets) {
-      replayTargets.set(key, (targets = replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - replayMs)));
+      replayTargets.set(key, (targets = replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - replayMs())));
       // A lookup that failed (its retries spent) is made again by the next replay that needs it, not remembered.
       targets.catch(() => replayTargets.delete(key));
     }
@@ -161,7 +173,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       await replayBatch(side, batch, source, false);
       return;
     }
-    const deltas = [...preAggregate(events, { side, periodsMs: config.AGGREGATOR_PERIODS, latenessMs: config.AGGREGATOR_LATENESS_MS, positions: read.entities }).values()];
+    const deltas = [...preAggregate(events, { side, periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS, positions: read.entities }).values()];
     if (deltas.length === 0) return;
     // A replay of this side sought the partition while this batch was on its way (fetched before the seek): the
     // seek brings its events again, and counting them now would put this partition's offset in Redis past events
@@ -262,12 +274,12 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   }, config.AGGREGATOR_TICK_MS);
   timer.unref();
 
-  log.info({ periods: config.AGGREGATOR_PERIODS, epoch: epoch.current }, 'aggregator running');
+  log.info({ periods: periodsMs, epoch: epoch.current }, 'aggregator running');
   return {
     runtime,
     stop: async () => {
       clearInterval(timer);
-      await Promise.all([...consumers.values()].map((c) => c.stop()));
+      await Promise.all([...[...consumers.values()].map((c) => c.stop()), rules.stop()]);
       await runtime.close();
       redis.disconnect();
     },

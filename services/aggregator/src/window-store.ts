@@ -50,17 +50,27 @@ const EMPTY = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: fal
 
 /** WindowStore keeps entities' windows, call starts and balances in Redis; each entity changes with its consumed offset in one Lua call. */
 export class WindowStore {
-  private readonly periods: Array<[number, number]>;
+  private periods: Array<[number, number]> = [];
   /** due-index updates, written with the next round trip that goes to Redis anyway */
   private readonly pendingDue = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly options: WindowStoreOptions,
+    private options: WindowStoreOptions,
   ) {
     loadScripts(redis, join(__dirname, '..', 'lua'));
-    this.periods = options.periodsMs.map((p) => [p, bucketSizeMs(p)]);
+    this.setPeriods(options.periodsMs, options.idRetentionMs);
+  }
+
+  /**
+   * setPeriods changes the sample periods kept from the next call on (a rule that uses a new one arrived, or the last
+   * that used one left), and how long ids are remembered. A new period's windows fill from then on; a period left out
+   * is deleted from each entity at its next call.
+   */
+  setPeriods(periodsMs: number[], idRetentionMs: number): void {
+    this.periods = periodsMs.map((p) => [p, bucketSizeMs(p)]);
+    this.options = { ...this.options, periodsMs, idRetentionMs };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { bucketIndex, bucketSizeMs, windowStartBucket } from './windows';
+import { bucketIndex, bucketSizeMs, keptPeriods, windowStartBucket } from './windows';
 
 describe('windows', () => {
   it.each([
@@ -18,5 +18,13 @@ describe('windows', () => {
     const t = 1_700_000_012_345; // 5 s buckets for 5 m
     expect(bucketIndex(t, 300_000)).toBe(Math.floor(t / 5_000));
     expect(windowStartBucket(t, 300_000)).toBe(Math.floor(t / 5_000) - 59);
+  });
+
+  it.each([
+    ['the configured periods when no rule uses one', [300_000, 3_600_000], [], [300_000, 3_600_000]],
+    ['the periods rules use besides, once each, in order', [3_600_000], [120_000, null, 3_600_000, 120_000], [120_000, 3_600_000]],
+    ['no period a rule names that has no window', [300_000], [30_000, 90_000, 25 * 3_600_000], [300_000]],
+  ])('keeps %s', (_, configured, rules, expected) => {
+    expect(keptPeriods(configured, rules)).toEqual(expected);
   });
 });

@@ -21,3 +21,21 @@ export function bucketIndex(t: number, periodMs: number): number {
 export function windowStartBucket(t: number, periodMs: number): number {
   return bucketIndex(t, periodMs) - BUCKETS_PER_WINDOW + 1;
 }
+
+/**
+ * keptPeriods lists the sample periods to keep windows for, in order: the configured ones, and every one a rule
+ * uses. A rule's period that is not a valid one (whole minutes, 1 min to 24 h) is left out, never kept.
+ */
+export function keptPeriods(configuredMs: readonly number[], rulePeriodsMs: Iterable<number | null>): number[] {
+  const kept = new Set(configuredMs);
+  for (const periodMs of rulePeriodsMs) {
+    if (periodMs === null || kept.has(periodMs)) continue;
+    try {
+      bucketSizeMs(periodMs);
+      kept.add(periodMs);
+    } catch {
+      // Rule files are validated before they are applied; a period that is not valid has no window to keep.
+    }
+  }
+  return [...kept].sort((a, b) => a - b);
+}

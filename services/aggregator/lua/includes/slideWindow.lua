@@ -63,3 +63,14 @@ local function slideWindow(p, g, tot, first)
   if not tot._first then tot._first = first end
   return tot
 end
+
+-- Deletes one period's window: its buckets with data, then its running total.
+local function dropWindow(p)
+  local tot = load(p .. ':tot')
+  local mask = tot._m or ''
+  for i = 1, #mask do
+    if mask:sub(i, i) == '1' then drop(p .. ':' .. (tot._first + i - 1)) end
+  end
+  for _, b in ipairs(tot._b or {}) do drop(p .. ':' .. b) end
+  drop(p .. ':tot')
+end

@@ -46,6 +46,9 @@ type ApplyEntity = (...args: Array<string | number>) => Promise<unknown>;
 type Pipeline = { applyEntity: ApplyEntity; exec: () => Promise<Array<[Error | null, unknown]> | null> };
 
 const STALE_EPOCH = -3;
+// Entities per pipeline of `apply`: Redis runs the first while Node encodes the next, and Node reads one's results
+// while Redis runs the next (one pipeline of a whole batch kept each waiting for the other).
+const APPLY_CHUNK = 100;
 const EMPTY = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: false };
 
 /** WindowStore keeps entities' windows, call starts and balances in Redis; each entity changes with its consumed offset in one Lua call. */
@@ -110,8 +113,17 @@ export class WindowStore {
     return { epoch: (results[0] as [null, string | null])[1], entities: out };
   }
 
-  /** apply writes every entity's delta in one pipelined round trip and returns each entity's metrics (none for entities rebuilt since `epoch`). */
+  /**
+   * apply writes every entity's delta, APPLY_CHUNK entities to a pipeline, and returns each entity's metrics (none for
+   * entities rebuilt since `epoch`).
+   */
   async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
+    const chunks: Array<Promise<EntityMetrics[]>> = [];
+    for (let i = 0; i < deltas.length; i += APPLY_CHUNK) chunks.push(this.applyChunk(source, deltas.slice(i, i + APPLY_CHUNK), epoch));
+    return (await Promise.all(chunks)).flat();
+  }
+
+  private async applyChunk(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
     const pipeline = this.redis.pipeline() as unknown as Pipeline;
     for (const d of deltas) {
       // Flat, as ZADD takes them: the script passes them on without a table per id.

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig, COMMON_ENV } from '@callwatch/core';
-import { connect, startBatchConsumer, type BatchConsumer, type Connection } from '@callwatch/kafka';
+import { LAG_METRIC, connect, startBatchConsumer, type BatchConsumer, type Connection } from '@callwatch/kafka';
+import { Registry } from 'prom-client';
 import { cdr } from '../support/cdrs';
 import { eventually, testScope, type TestScope } from '../support/harness';
 
@@ -8,6 +9,7 @@ describe('batch consumer on real Kafka', () => {
   let connection: Connection;
   let consumer: BatchConsumer | undefined;
   let seeking: BatchConsumer | undefined;
+  let lagging: BatchConsumer | undefined;
 
   beforeAll(async () => {
     scope = await testScope('consumer', { TOPIC_PARTITIONS: '1' });
@@ -17,6 +19,7 @@ describe('batch consumer on real Kafka', () => {
   afterAll(async () => {
     await consumer?.stop();
     await seeking?.stop();
+    await lagging?.stop();
     await connection?.close();
   });
 
@@ -62,5 +65,28 @@ describe('batch consumer on real Kafka', () => {
     const [first, again] = batches;
     expect(first).toMatchObject({ movedBefore: false, movedAfter: true });
     expect(again).toMatchObject({ first: first?.first, ids: first?.ids, movedBefore: false, movedAfter: false });
+  });
+
+  it('reports how many messages the group is behind the end of the partition after each batch', async () => {
+    const topic = `${scope.id}.lag`;
+    const admin = scope.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+    await scope.codec.register('cdr', topic);
+    // Three requests, so three record batches: a fetch of one byte a partition brings one of them at a time.
+    for (const customer of ['a', 'b', 'c']) await connection.publisher.publish(topic, 'cdr', [{ key: `customer:${customer}`, value: cdr(customer, true) }]);
+    const registry = new Registry();
+    const lag = async () => (await registry.getSingleMetric(LAG_METRIC)?.get())?.values.map((v) => [v.labels, v.value]);
+    const seen: unknown[] = [];
+    lagging = await startBatchConsumer({
+      kafka: scope.kafka, codec: connection.codec, publisher: connection.publisher, log: createLogger('test', 'fatal'),
+      groupId: `${scope.id}-lagging`, topic, schema: 'cdr', maxBytesPerPartition: 1, registry,
+      // What the gauge said after the batch before this one.
+      handle: async () => void seen.push(await lag()),
+    });
+    const group = `${scope.id}-lagging`;
+    await eventually(async () => expect(await lag()).toEqual([[{ group, topic, partition: 0 }, 0]]), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(seen).toEqual([[], [[{ group, topic, partition: 0 }, 2]], [[{ group, topic, partition: 0 }, 1]]]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, IHeaders } from 'kafkajs';
+import { Gauge, type Registry } from 'prom-client';
 import { CallwatchError, retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 import type { RegistryCodec } from './codec';
@@ -62,6 +63,22 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   /** Called when the group (re)assigns partitions to this consumer: topic -> partitions. */
   onAssigned?: (assignment: ReadonlyMap<string, number[]>) => void;
   onDeadLetter?: (count: number, code: string, topic: string) => void;
+  /** Where to report each partition's lag (callwatch_consumer_lag_messages), as of its last batch. */
+  registry?: Registry;
+}
+
+/** LAG_METRIC is the gauge of how many messages a consumer group is behind the end of each partition it owns. */
+export const LAG_METRIC = 'callwatch_consumer_lag_messages';
+
+/** lagGauge is the registry's lag gauge, made on first use (several consumers of a process share it). */
+function lagGauge(registry: Registry): Gauge<'group' | 'topic' | 'partition'> {
+  const existing = registry.getSingleMetric(LAG_METRIC) as Gauge<'group' | 'topic' | 'partition'> | undefined;
+  return existing ?? new Gauge({
+    name: LAG_METRIC,
+    help: 'messages behind the end of the partition, after the group\'s last batch of it (a group that stopped consuming keeps its last figure)',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [registry],
+  });
 }
 
 /** DLQ_REASON_HEADER is the header that carries why a message was dead-lettered. */
@@ -114,7 +131,13 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   // The first offset of each partition's batch in the handler now, and how often each partition was sought.
   const inFlight = new Map<string, bigint>();
   const seeks = new Map<string, number>();
+  const lag = opts.registry ? lagGauge(opts.registry) : null;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    // A partition that moved to another member is that member's to report.
+    for (const [t, partitions] of assignment) {
+      const kept = new Set(payload.memberAssignment[t] ?? []);
+      for (const partition of partitions) if (!kept.has(partition)) lag?.remove({ group: opts.groupId, topic: t, partition });
+    }
     assignment = new Map(Object.entries(payload.memberAssignment));
     opts.onAssigned?.(assignment);
   });
@@ -204,6 +227,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       next.set(key, BigInt(last.offset) + 1n);
       inFlight.delete(key);
+      lag?.set({ group: opts.groupId, topic: batch.topic, partition: batch.partition }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       resolveOffset(last.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();

@@ -218,6 +218,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       codec: runtime.codec,
       publisher,
       log,
+      registry: health.registry,
       groupId: `${config.AGGREGATOR_GROUP_ID}${suffix}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,

@@ -43,6 +43,7 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
     codec: runtime.codec,
     publisher,
     log,
+    registry: health.registry,
     groupId: config.ENFORCER_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.alert,

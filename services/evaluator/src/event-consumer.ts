@@ -33,6 +33,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
     codec: runtime.codec,
     publisher: runtime.publisher,
     log: runtime.log,
+    registry: runtime.health.registry,
     groupId: opts.groupId,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     topic: topics.payment,

@@ -128,6 +128,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     codec: runtime.codec,
     publisher,
     log,
+    registry: health.registry,
     groupId: config.EVALUATOR_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.metric,

@@ -75,6 +75,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     codec: runtime.codec,
     publisher,
     log,
+    registry: health.registry,
     groupId: config.NOTIFIER_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.alert,

@@ -43,8 +43,10 @@ say "applying the example rules (rules/examples)"
 cli rules apply rules/examples --as demo
 
 port=9464
+# Each service in a session of its own: Ctrl-C reaches the demo's process group, not them, and they get one
+# SIGTERM from the cleanup (a second signal would make them exit before finishing the batch in flight).
 for service in aggregator evaluator notifier enforcer; do
-  METRICS_PORT=$port node "services/$service/dist/main.js" >"$run_dir/logs/$service.log" 2>&1 &
+  METRICS_PORT=$port setsid node "services/$service/dist/main.js" >"$run_dir/logs/$service.log" 2>&1 &
   pids+=($!)
   echo "$service: pid $!, metrics on http://127.0.0.1:$port/metrics, log $run_dir/logs/$service.log"
   port=$((port + 1))

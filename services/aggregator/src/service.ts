@@ -242,8 +242,12 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
           if (problem) batch.reject(message, problem);
           else valid.push({ offset: Number(message.offset), event, bytes: message.bytes });
         }
-        if (side === 'customer') await repartition(type === 'cdr' ? topics.cdrByCarrier : topics.callStartByCarrier, valid);
-        await count(side, batch as Batch<unknown>, valid);
+        if (side !== 'customer') return count(side, batch as Batch<unknown>, valid);
+        // The carrier copies are produced while the batch is counted: the batch is done, and committed, once both
+        // are (a failure of either retries it: the offsets in Redis skip what was counted, the carrier side drops
+        // copies it has by id). Both finish before a retry can start, so a partition is never counted twice at once.
+        const done = await Promise.allSettled([repartition(type === 'cdr' ? topics.cdrByCarrier : topics.callStartByCarrier, valid), count(side, batch as Batch<unknown>, valid)]);
+        for (const result of done) if (result.status === 'rejected') throw result.reason;
       },
     }));
   }));

@@ -19,13 +19,14 @@ REPO_ROOT=$(cd "$INFRA_DIR/.." && pwd)
 : "${KAFKA_CONTROLLER_PORT:=19093}"
 : "${REGISTRY_PORT:=18081}"
 : "${REDIS_PORT:=16379}"
+: "${REDIS_CLUSTER_PORT:=17001}"
 : "${MOTO_PORT:=15000}"
 : "${KAFKA_HEAP:=768m}"
 : "${REGISTRY_HEAP:=512m}"
 : "${CALLWATCH_MVN_ARGS:=}"
 
 # Start-up order matters only for output; all components start in parallel.
-ALL_COMPONENTS="kafka registry redis moto"
+ALL_COMPONENTS="kafka registry redis redis-cluster moto"
 # Long enough to cover another `infra up` that is downloading and then waiting for a health check.
 LOCK_TIMEOUT=300
 STOP_TIMEOUT=15
@@ -48,7 +49,7 @@ now() {
 seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # report NAME STATE ADDRESS DETAIL: the one line per component that up/down/status print.
-report() { printf '%-10s %-5s %-22s %s\n' "$1" "$2" "$3" "$4"; }
+report() { printf '%-13s %-5s %-22s %s\n' "$1" "$2" "$3" "$4"; }
 
 is_component() { [[ " $ALL_COMPONENTS " == *" $1 "* ]]; }
 
@@ -61,7 +62,7 @@ abs_dirs() {
 
 check_config() {
   local var
-  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REDIS_PORT MOTO_PORT CALLWATCH_START_TIMEOUT; do
+  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REDIS_PORT REDIS_CLUSTER_PORT MOTO_PORT CALLWATCH_START_TIMEOUT; do
     if ! [[ ${!var} =~ ^[0-9]+$ ]] || ((${!var} < 1 || ${!var} > 65535)); then
       die "$var must be a number between 1 and 65535, got '${!var}'"
     fi
@@ -254,6 +255,7 @@ component_env() {
   kafka) printf 'export KAFKA_BROKERS=%s:%s\n' "$HOST" "$KAFKA_PORT" ;;
   registry) printf 'export SCHEMA_REGISTRY_URL=http://%s:%s/apis/ccompat/v7\n' "$HOST" "$REGISTRY_PORT" ;;
   redis) printf 'export REDIS_URL=redis://%s:%s\n' "$HOST" "$REDIS_PORT" ;;
+  redis-cluster) printf 'export REDIS_CLUSTER_URL=redis-cluster://%s:%s,%s:%s,%s:%s\n' "$HOST" "$REDIS_CLUSTER_PORT" "$HOST" $((REDIS_CLUSTER_PORT + 1)) "$HOST" $((REDIS_CLUSTER_PORT + 2)) ;;
   moto) printf 'export AWS_ENDPOINT_URL=http://%s:%s\n' "$HOST" "$MOTO_PORT" ;;
   esac
 }

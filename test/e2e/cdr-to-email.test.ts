@@ -11,7 +11,11 @@ import { cdrs } from '../support/cdrs';
 import { collect, eventually, testScope, type TestScope } from '../support/harness';
 import { emailsTo } from '../support/moto';
 
-describe('a CDR published to Kafka ends as an email received by SES', () => {
+// On the standalone Redis, and on the Redis Cluster (three primaries) that infra/ also starts.
+describe.each([
+  ['a standalone Redis', {}],
+  ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+])('a CDR published to Kafka ends as an email received by SES, on %s', (_, redis: NodeJS.ProcessEnv) => {
   let scope: TestScope;
   let aggregator: Aggregator;
   let evaluator: Evaluator;
@@ -19,7 +23,7 @@ describe('a CDR published to Kafka ends as an email received by SES', () => {
   let switches: Connection;
 
   beforeAll(async () => {
-    scope = await testScope('e2e', { AGGREGATOR_PERIODS: '5m', NOTIFY_EMAIL_FROM: 'alerts@callwatch.test' });
+    scope = await testScope('e2e', { AGGREGATOR_PERIODS: '5m', NOTIFY_EMAIL_FROM: 'alerts@callwatch.test', ...redis });
     aggregator = await startAggregator(loadConfig(AGGREGATOR_ENV, scope.env));
     evaluator = await startEvaluator(loadConfig(EVALUATOR_ENV, scope.env));
     notifier = await startNotifier(loadConfig(NOTIFIER_ENV, scope.env));

@@ -13,14 +13,18 @@ const RULES = `
 - { id: long, title: Long penalty, scope: { all: carriers }, area: asr, operator: "<=", threshold: 10, sample_period: 5m, level: critical, penalty: 1h, notify: [] }
 `;
 
-describe('enforcer penalties on real Kafka and Redis', () => {
+// On the standalone Redis, and on the Redis Cluster (three primaries) that infra/ also starts.
+describe.each([
+  ['a standalone Redis', {}],
+  ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+])('enforcer penalties on real Kafka and %s', (_, redis: NodeJS.ProcessEnv) => {
   let scope: TestScope;
   let enforcer: Enforcer | undefined;
   let evaluator: Connection;
   const start = async () => (enforcer = await startEnforcer(loadConfig(ENFORCER_ENV, { ...scope.env, ENFORCER_TICK_MS: '100' })));
 
   beforeAll(async () => {
-    scope = await testScope('enforcer');
+    scope = await testScope('enforcer', redis);
     evaluator = await connect(loadConfig(ENFORCER_ENV, scope.env), `${scope.id}-evaluator`, ['alert', 'action']);
     const dir = mkdtempSync(join(tmpdir(), 'callwatch-rules-'));
     writeFileSync(join(dir, 'rules.yaml'), RULES);

@@ -4,7 +4,7 @@ import { env, parsers } from './config';
 export const COMMON_ENV = {
   KAFKA_BROKERS: env(parsers.list, 'comma-separated Kafka bootstrap servers host:port', ['127.0.0.1:19092']),
   SCHEMA_REGISTRY_URL: env(parsers.url, 'Confluent-compatible schema registry URL', 'http://127.0.0.1:18081/apis/ccompat/v7'),
-  REDIS_URL: env(parsers.url, 'Redis URL', 'redis://127.0.0.1:16379'),
+  REDIS_URL: env(parsers.redisUrl, 'Redis: redis://host:port for a standalone Redis, redis-cluster://host:port,host:port for a Redis Cluster', 'redis://127.0.0.1:16379'),
   TOPIC_PREFIX: env(parsers.string, 'prefix put before every topic name (isolates tests and tenants)', ''),
   REDIS_KEY_PREFIX: env(parsers.string, 'prefix put before every Redis key', 'cw:'),
   TOPIC_PARTITIONS: env(parsers.int, 'partitions of the topics callwatch creates when they are missing', 6),

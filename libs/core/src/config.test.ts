@@ -1,5 +1,6 @@
 import { CallwatchError } from './errors';
 import { env, loadConfig, parsers } from './config';
+import { redisClusterNodes } from './redis-url';
 
 describe('loadConfig', () => {
   const specs = {
@@ -36,5 +37,23 @@ describe('parsers.bytes', () => {
 
   it.each(['0', '4MB', '-1', 'lots', ''])('refuses %p', (raw) => {
     expect(() => parsers.bytes(raw)).toThrow(/expected a positive size in bytes/);
+  });
+});
+
+describe('parsers.redisUrl', () => {
+  it.each([
+    ['redis://127.0.0.1:16379', 'redis://127.0.0.1:16379'],
+    ['redis-cluster://10.0.0.1:7000,10.0.0.2:7000', 'redis-cluster://10.0.0.1:7000,10.0.0.2:7000'],
+  ])('reads %p', (raw, expected) => {
+    expect(parsers.redisUrl(raw)).toBe(expected);
+  });
+
+  it('names the nodes of a cluster URL', () => {
+    expect(redisClusterNodes('redis-cluster://a:7000, b:7001')).toEqual([{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }]);
+    expect(redisClusterNodes('redis://a:7000')).toBeNull();
+  });
+
+  it.each(['redis-cluster://', 'redis-cluster://a', 'redis-cluster://a:7000,,b:1', 'redis-cluster://a:99999', 'not a url'])('refuses %p', (raw) => {
+    expect(() => parsers.redisUrl(raw)).toThrow(/expected/);
   });
 });

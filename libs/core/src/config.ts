@@ -1,5 +1,6 @@
 import { parseDuration } from './durations';
 import { CallwatchError } from './errors';
+import { redisClusterNodes } from './redis-url';
 
 /** EnvSpec describes one environment variable: how to parse it, its default, and what it is for. */
 export interface EnvSpec<T> {
@@ -47,6 +48,8 @@ export const parsers = {
     if (n <= 0) throw new Error(`expected a positive size in bytes, such as 1048576 or 4MiB, got "${raw}"`);
     return n;
   },
+  /** A Redis URL: redis:// or rediss:// for a standalone Redis, redis-cluster://host:port,… for a Redis Cluster. */
+  redisUrl: (raw: string): string => (redisClusterNodes(raw.trim()) ? raw.trim() : parsers.url(raw)),
   list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
   url: (raw: string): string => {
     try {

@@ -8,3 +8,4 @@ export * from './health-server';
 export * from './shutdown';
 export * from './entity';
 export * from './common-config';
+export * from './redis-url';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { checkScriptResult, loadScripts, type RedisKeys } from '@callwatch/redis';
+import { checkScriptResult, loadScripts, pipelined, type PipelinedCommand, type RedisKeys } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
 import { roundMoney, windowOf } from '@callwatch/windows';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
@@ -42,8 +42,7 @@ export interface WindowStoreOptions {
 /** ACCOUNT_LATENESS_MS is how late an account snapshot may be, by default: an hour. */
 export const ACCOUNT_LATENESS_MS = 3_600_000;
 
-type ApplyEntity = (...args: Array<string | number>) => Promise<unknown>;
-type Pipeline = { applyEntity: ApplyEntity; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+type ApplyEntity = (...args: Array<string | number>) => unknown;
 
 const STALE_EPOCH = -3;
 // Entities per pipeline of `apply`: Redis runs the first while Node encodes the next, and Node reads one's results
@@ -82,17 +81,19 @@ export class WindowStore {
    * `epoch` predates a Redis loss: it reads as empty.
    */
   async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string): Promise<Positions> {
-    const pipeline = this.redis.pipeline();
-    const queued = this.flushDue(pipeline);
-    pipeline.get(this.keys.aggregatorEpoch());
+    const commands = this.flushDue();
+    const queued = commands.length;
+    const marker = this.keys.aggregatorEpoch();
+    commands.push({ key: marker, queue: (p) => p.get(marker) });
     const entities = [...idsByEntity.keys()];
     for (const entity of entities) {
-      pipeline.hmget(this.keys.entityMeta(entity), `off:${source}`, 'clock', 'starts', 'epoch');
+      const meta = this.keys.entityMeta(entity);
+      commands.push({ key: meta, queue: (p) => p.hmget(meta, `off:${source}`, 'clock', 'starts', 'epoch') });
       const ids = idsByEntity.get(entity) as string[];
-      if (ids.length > 0) pipeline.zmscore(this.keys.entityIds(entity), ...ids);
-      else pipeline.echo('');
+      const idsKey = this.keys.entityIds(entity);
+      commands.push({ key: idsKey, queue: (p) => (ids.length > 0 ? p.zmscore(idsKey, ...ids) : p.exists(idsKey)) });
     }
-    const results = ((await pipeline.exec()) ?? []).slice(queued);
+    const results = (await pipelined(this.redis, commands)).slice(queued);
     for (const [err] of results) if (err) throw err;
     const out = new Map<string, EntityPosition>();
     entities.forEach((entity, i) => {
@@ -101,7 +102,7 @@ export class WindowStore {
         out.set(entity, EMPTY);
         return;
       }
-      const scores = (results[2 + 2 * i] as [null, Array<string | null> | string])[1];
+      const scores = (results[2 + 2 * i] as [null, Array<string | null> | number])[1];
       const ids = idsByEntity.get(entity) as string[];
       out.set(entity, {
         offset: meta[0] === null ? -1 : Number(meta[0]),
@@ -124,7 +125,7 @@ export class WindowStore {
   }
 
   private async applyChunk(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
-    const pipeline = this.redis.pipeline() as unknown as Pipeline;
+    const commands: PipelinedCommand[] = [];
     for (const d of deltas) {
       // Flat, as ZADD takes them: the script passes them on without a table per id.
       const ids: Array<string | number> = [];
@@ -140,19 +141,15 @@ export class WindowStore {
         m: d.moves.size > 0 ? [...d.moves] : undefined,
         a: d.account ?? undefined,
       };
-      void pipeline.applyEntity(...this.entityKeys(d.entity), source, d.maxOffset, epoch, JSON.stringify(payload), ...this.limits(0));
+      commands.push(this.applyEntity(d.entity, source, d.maxOffset, epoch, JSON.stringify(payload), 0));
     }
-    return this.run(pipeline, deltas.map((d) => d.entity));
+    return this.run(commands, deltas.map((d) => d.entity));
   }
 
   /** tick slides the windows of entities that had no events while time (the partition's clock) passed, and returns their metrics. */
   async tick(entities: string[], clockMs: number, epoch: string): Promise<EntityMetrics[]> {
-    const pipeline = this.redis.pipeline() as unknown as Pipeline;
     const payload = JSON.stringify({ p: this.periods.map(([p, g]) => [p, g, []]) });
-    for (const entity of entities) {
-      void pipeline.applyEntity(...this.entityKeys(entity), '', -1, epoch, payload, ...this.limits(clockMs));
-    }
-    return this.run(pipeline, entities);
+    return this.run(entities.map((entity) => this.applyEntity(entity, '', -1, epoch, payload, clockMs)), entities);
   }
 
   /**
@@ -169,25 +166,32 @@ export class WindowStore {
 
   /** dueEntities lists up to `limit` entities of a side and partition whose windows change by `clockMs`. */
   async dueEntities(side: string, partition: number, clockMs: number, limit = 1_000): Promise<string[]> {
-    const pipeline = this.redis.pipeline();
-    const queued = this.flushDue(pipeline);
-    pipeline.zrangebyscore(this.keys.windowsDue(side, partition), '-inf', clockMs, 'LIMIT', 0, limit);
-    const results = (await pipeline.exec()) ?? [];
+    const commands = this.flushDue();
+    const key = this.keys.windowsDue(side, partition);
+    commands.push({ key, queue: (p) => p.zrangebyscore(key, '-inf', clockMs, 'LIMIT', 0, limit) });
+    const results = await pipelined(this.redis, commands);
     for (const [err] of results) if (err) throw err;
-    return (results[queued] as [null, string[]])[1];
+    return (results[results.length - 1] as [null, string[]])[1];
   }
 
-  private flushDue(pipeline: ReturnType<Redis['pipeline']>): number {
-    let commands = 0;
+  /** flushDue takes the queued due-index updates as commands for the next round trip. */
+  private flushDue(): PipelinedCommand[] {
+    const commands: PipelinedCommand[] = [];
     for (const [key, queue] of this.pendingDue) {
       const gone = [...queue].filter(([, due]) => due === 0).map(([entity]) => entity);
       const scored = [...queue].filter(([, due]) => due > 0).flatMap(([entity, due]) => [due, entity]);
-      if (gone.length > 0) pipeline.zrem(key, ...gone);
-      if (scored.length > 0) pipeline.zadd(key, ...scored);
-      commands += Number(gone.length > 0) + Number(scored.length > 0);
+      if (gone.length > 0) commands.push({ key, queue: (p) => p.zrem(key, ...gone) });
+      if (scored.length > 0) commands.push({ key, queue: (p) => p.zadd(key, ...scored) });
     }
     this.pendingDue.clear();
     return commands;
+  }
+
+  /** applyEntity is one call of the script for an entity, as a command for `pipelined`. */
+  private applyEntity(entity: string, source: string, maxOffset: number, epoch: string, payload: string, tickMs: number): PipelinedCommand {
+    const keys = this.entityKeys(entity);
+    const args = [source, maxOffset, epoch, payload, ...this.limits(tickMs)];
+    return { key: keys[0] as string, queue: (p) => (p as unknown as { applyEntity: ApplyEntity }).applyEntity(...keys, ...args) };
   }
 
   /** The script's last arguments: the limits, and the clock of a tick (0 for a batch). */
@@ -201,8 +205,8 @@ export class WindowStore {
     return [k.entityMeta(entity), k.entityWindows(entity), k.entityIds(entity), k.entityStarts(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
   }
 
-  private async run(pipeline: Pipeline, entities: string[]): Promise<EntityMetrics[]> {
-    const results = (await pipeline.exec()) ?? [];
+  private async run(commands: PipelinedCommand[], entities: string[]): Promise<EntityMetrics[]> {
+    const results = await pipelined(this.redis, commands);
     const out: EntityMetrics[] = [];
     results.forEach(([err, raw], i) => {
       if (err) throw err;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { checkScriptResult, loadScripts, type RedisKeys } from '@callwatch/redis';
+import { checkScriptResult, loadScripts, pipelined, type PipelinedCommand, type RedisKeys } from '@callwatch/redis';
 import type { Penalty } from './decide-penalty';
 
 type Script = (key: string, ...args: Array<string | number>) => Promise<unknown>;
@@ -28,10 +28,12 @@ export class PenaltyStore {
 
   /** current reads the active penalties of entities (absent when none). */
   async current(entities: string[]): Promise<Map<string, Penalty>> {
-    const pipeline = this.redis.pipeline();
-    for (const entity of entities) pipeline.hmget(this.keys.penalty(entity), 'until', 'rule', 'reason');
+    const reads = entities.map((entity): PipelinedCommand => {
+      const key = this.keys.penalty(entity);
+      return { key, queue: (p) => p.hmget(key, 'until', 'rule', 'reason') };
+    });
     const out = new Map<string, Penalty>();
-    ((await pipeline.exec()) ?? []).forEach(([err, value], i) => {
+    (await pipelined(this.redis, reads)).forEach(([err, value], i) => {
       if (err) throw err;
       const [until, rule, reason] = value as Array<string | null>;
       if (until !== null) out.set(entities[i] as string, { until_ms: Number(until), rule_id: rule ?? '', reason: reason ?? '' });
@@ -76,10 +78,12 @@ export class PenaltyStore {
   /** list returns every active penalty, soonest end first. */
   async list(): Promise<ActivePenalty[]> {
     const entities = await this.redis.zrange(this.keys.penaltyIndex(), 0, -1);
-    const pipeline = this.redis.pipeline();
-    for (const entity of entities) pipeline.hmget(this.keys.penalty(entity), 'until', 'rule', 'reason', 'since');
+    const reads = entities.map((entity): PipelinedCommand => {
+      const key = this.keys.penalty(entity);
+      return { key, queue: (p) => p.hmget(key, 'until', 'rule', 'reason', 'since') };
+    });
     const out: ActivePenalty[] = [];
-    ((await pipeline.exec()) ?? []).forEach(([err, value], i) => {
+    (await pipelined(this.redis, reads)).forEach(([err, value], i) => {
       if (err) throw err;
       const [until, rule, reason, since] = value as Array<string | null>;
       if (until !== null) out.push({ entity: entities[i] as string, until_ms: Number(until), rule_id: rule ?? '', reason: reason ?? '', since_ms: Number(since ?? 0) });

@@ -1,5 +1,5 @@
 import type { AlertState } from '@callwatch/rules';
-import type { RedisKeys, Redis } from '@callwatch/redis';
+import { pipelined, type PipelinedCommand, type RedisKeys, type Redis } from '@callwatch/redis';
 
 /**
  * AlertStore keeps the alert states of an entity in one hash in its hash slot, one field per rule: a batch reads
@@ -32,9 +32,10 @@ export class AlertStore {
       else missing.push(entity);
     }
     if (missing.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const entity of missing) pipeline.hgetall(this.keys.alertStates(entity));
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await pipelined(this.redis, missing.map((entity) => {
+      const key = this.keys.alertStates(entity);
+      return { key, queue: (p) => p.hgetall(key) };
+    }));
     replies.forEach(([err, raw], i) => {
       if (err) throw err;
       const fields = raw as Record<string, string>;
@@ -68,24 +69,23 @@ export class AlertStore {
     removed: ReadonlyMap<string, readonly string[]> = new Map(),
     applied: ReadonlyMap<string, string> = new Map(),
   ): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    let writes = 0;
+    const writes: PipelinedCommand[] = [];
     for (const entity of new Set([...states.keys(), ...applied.keys()])) {
       const fields: Record<string, string> = {};
       for (const [ruleId, state] of states.get(entity) ?? []) fields[ruleId] = JSON.stringify(state);
       const position = applied.get(entity);
       if (position !== undefined) fields[APPLIED] = position;
       if (Object.keys(fields).length === 0) continue;
-      pipeline.hset(this.keys.alertStates(entity), fields);
-      writes++;
+      const key = this.keys.alertStates(entity);
+      writes.push({ key, queue: (p) => p.hset(key, fields) });
     }
     for (const [entity, ruleIds] of removed) {
       if (ruleIds.length === 0) continue;
-      pipeline.hdel(this.keys.alertStates(entity), ...ruleIds);
-      writes++;
+      const key = this.keys.alertStates(entity);
+      writes.push({ key, queue: (p) => p.hdel(key, ...ruleIds) });
     }
-    if (writes === 0) return;
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    if (writes.length === 0) return;
+    for (const [err] of await pipelined(this.redis, writes)) if (err) throw err;
     // Only once Redis has them: after a failed write the batch is retried from the states Redis still holds.
     for (const [entity, byRule] of states) {
       const known = this.cache.get(entity);

@@ -1,6 +1,6 @@
 import { eventAlerts, type RuleEvent } from '@callwatch/rules';
 import { startBatchConsumer, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
-import type { Redis, RedisKeys } from '@callwatch/redis';
+import { pipelined, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import type { Account, Action, AlertEvent, Payment, Rule, SchemaName, SchemaTypes } from '@callwatch/schemas';
 import { accountEvent, actionEvent, paymentEvent } from './rule-events';
 
@@ -54,9 +54,11 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
       } else {
         const accounts = values as Account[];
         const entities = [...new Set(accounts.map((a) => a.entity))];
-        const reads = redis.pipeline();
-        for (const e of entities) reads.get(keys.accountStatus(e));
-        ((await reads.exec()) ?? []).forEach(([err, status], i) => {
+        const reads = entities.map((e): PipelinedCommand => {
+          const key = keys.accountStatus(e);
+          return { key, queue: (p) => p.get(key) };
+        });
+        (await pipelined(redis, reads)).forEach(([err, status], i) => {
           if (err) throw err;
           if (typeof status === 'string') statuses.set(entities[i] as string, status);
         });
@@ -71,9 +73,11 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
       const alerts = events.filter((e) => now - e.at_ms <= opts.maxAgeMs).flatMap((event) => eventAlerts(opts.rulesFor(event.entity), event));
       await runtime.publisher.publish(topics.alert, 'alert', alerts.map((a) => ({ key: a.entity, value: a })));
       if (statuses.size > 0) {
-        const writes = redis.pipeline();
-        for (const [entity, status] of statuses) writes.set(keys.accountStatus(entity), status);
-        for (const [err] of (await writes.exec()) ?? []) if (err) throw err;
+        const writes = [...statuses].map(([entity, status]): PipelinedCommand => {
+          const key = keys.accountStatus(entity);
+          return { key, queue: (p) => p.set(key, status) };
+        });
+        for (const [err] of await pipelined(redis, writes)) if (err) throw err;
       }
       opts.onAlerts(alerts);
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CallwatchError, type Logger } from '@callwatch/core';
-import type { Redis, RedisKeys } from '@callwatch/redis';
+import { pipelined, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import { reportEntities, reportEvent, reportTicks, reportValue, ruleSchedule, type ScriptSandbox } from '@callwatch/rules';
 import type { Account, AlertEvent, Rule } from '@callwatch/schemas';
 import { readLiveSnapshots } from './live-snapshot';
@@ -64,12 +64,10 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
 
   const claim = async (due: Array<{ rule: Rule; tick: number }>): Promise<Claim[]> => {
     if (due.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const { rule, tick } of due) {
+    const replies = await pipelined(redis, due.flatMap(({ rule, tick }): PipelinedCommand[] => {
       const key = keys.reportClaim(rule.id, tick);
-      pipeline.set(key, token, 'PX', leaseMs, 'NX').get(key);
-    }
-    const replies = (await pipeline.exec()) ?? [];
+      return [{ key, queue: (p) => p.set(key, token, 'PX', leaseMs, 'NX') }, { key, queue: (p) => p.get(key) }];
+    }));
     for (const [err] of replies) if (err) throw err;
     return due.map(({ rule, tick }, i) => {
       const [set, held] = [replies[2 * i]?.[1], replies[2 * i + 1]?.[1]];
@@ -87,9 +85,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     );
     // Publish, then mark done: a crash in between re-sends the same event ids once the lease runs out.
     await opts.publish(events);
-    const marks = redis.pipeline();
-    for (const c of ours) marks.set(c.key, DONE, 'PX', catchupMs + leaseMs + DONE_MARGIN_MS);
-    for (const [err] of (await marks.exec()) ?? []) if (err) throw err;
+    const marks = ours.map((c): PipelinedCommand => ({ key: c.key, queue: (p) => p.set(c.key, DONE, 'PX', catchupMs + leaseMs + DONE_MARGIN_MS) }));
+    for (const [err] of await pipelined(redis, marks)) if (err) throw err;
     for (const c of ours) c.outcome = 'done';
     for (const c of ours) log.info({ rule: c.rule.id, tick: new Date(c.tick).toISOString(), entities: entities.get(c.rule.id)?.length ?? 0 }, 'reports sent');
     opts.onReports(events);

@@ -1,20 +1,25 @@
-import { loadConfig } from '@callwatch/core';
+import { loadConfig, redisClusterNodes } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
 import { connect, type Connection } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
+import { Redis } from 'ioredis';
 import type { Cdr } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { eventually, testScope, type TestScope } from '../support/harness';
 
-describe('aggregator after Redis loses its state', () => {
+// On the standalone Redis, and on the Redis Cluster (three primaries, all losing their state) that infra/ also starts.
+describe.each([
+  ['a standalone Redis', {}],
+  ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+])('aggregator after %s loses its state', (_, redisEnv: NodeJS.ProcessEnv) => {
   let scope: TestScope;
   let aggregator: Aggregator | undefined;
   let switches: Connection;
   const config = () => loadConfig(AGGREGATOR_ENV, { ...scope.env, AGGREGATOR_PERIODS: '5m,1h' });
 
   beforeAll(async () => {
-    scope = await testScope('rebuild');
+    scope = await testScope('rebuild', redisEnv);
     switches = await connect(config(), `${scope.id}-switch`, ['cdr', 'callStart', 'payment', 'account']);
   });
 
@@ -54,13 +59,19 @@ describe('aggregator after Redis loses its state', () => {
 
   /** forget deletes every key of this test's prefix, as a Redis restarted without persistence would. */
   const forget = async () => {
-    const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    const url = scope.env.REDIS_URL as string;
+    // Each node on its own (a Cluster's KEYS answers for one node, and DEL cannot span slots).
+    const nodes = (redisClusterNodes(url) ?? [null]).map((node) => (node ? new Redis(node) : createRedis(url, { name: 'test' })));
     try {
-      const keys = await redis.keys(new RedisKeys(scope.env.REDIS_KEY_PREFIX).pattern());
-      expect(keys.length).toBeGreaterThan(10);
-      await redis.del(...keys);
+      let deleted = 0;
+      for (const node of nodes) {
+        const keys = await node.keys(new RedisKeys(scope.env.REDIS_KEY_PREFIX).pattern());
+        for (const key of keys) await node.del(key);
+        deleted += keys.length;
+      }
+      expect(deleted).toBeGreaterThan(10);
     } finally {
-      redis.disconnect();
+      nodes.forEach((node) => node.disconnect());
     }
   };
 

@@ -8,13 +8,17 @@ import { connect, type Connection } from '@callwatch/kafka';
 import type { Account } from '@callwatch/schemas';
 import { collect, eventually, testScope, type TestScope } from '../support/harness';
 
-describe('event rules in the live evaluator', () => {
+// On the standalone Redis, and on the Redis Cluster (three primaries) that infra/ also starts.
+describe.each([
+  ['a standalone Redis', {}],
+  ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+])('event rules in the live evaluator, on %s', (_, redisEnv: NodeJS.ProcessEnv) => {
   let scope: TestScope;
   let evaluator: Evaluator;
   let billing: Connection;
 
   beforeAll(async () => {
-    scope = await testScope('event-rules');
+    scope = await testScope('event-rules', redisEnv);
     const dir = mkdtempSync(join(tmpdir(), 'callwatch-event-rules-'));
     writeFileSync(join(dir, 'rules.yaml'), `
 - { id: paid, title: Payment received, scope: { all: customers }, area: event, event: payment_completed, filter: { source: { not: portal } }, level: info }

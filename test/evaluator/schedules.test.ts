@@ -14,7 +14,11 @@ const DAY_MS = 86_400_000;
 const BERLIN_8AM = { cron: '0 8 * * *', timezone: 'Europe/Berlin' };
 
 // The evaluators run on a clock the test moves, so a daily schedule is due without waiting for 08:00 in Berlin.
-describe('report rules (schedules) in the live evaluator', () => {
+// On the standalone Redis, and on the Redis Cluster (three primaries) that infra/ also starts.
+describe.each([
+  ['a standalone Redis', {}],
+  ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+])('report rules (schedules) in the live evaluator, on %s', (_, redisEnv: NodeJS.ProcessEnv) => {
   let scope: TestScope;
   let aggregator: Aggregator;
   let billing: Connection;
@@ -43,7 +47,7 @@ describe('report rules (schedules) in the live evaluator', () => {
   const settle = () => new Promise((r) => setTimeout(r, 2_000));
 
   beforeAll(async () => {
-    scope = await testScope('schedules', { EVALUATOR_SCHEDULE_CHECK_MS: '200', EVALUATOR_SCHEDULE_CATCHUP_MS: '1h' });
+    scope = await testScope('schedules', { EVALUATOR_SCHEDULE_CHECK_MS: '200', EVALUATOR_SCHEDULE_CATCHUP_MS: '1h', ...redisEnv });
     billing = await connect(loadConfig(AGGREGATOR_ENV, scope.env), `${scope.id}-billing`, ['account']);
     aggregator = await startAggregator(loadConfig(AGGREGATOR_ENV, scope.env));
     const account = (entity: string, cls: string | null, balance: number): Account => ({

@@ -9,7 +9,6 @@ import { cpus } from 'node:os';
 import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
-import { createRedis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '../simulate-traffic';
 import { counterValue, luaCalls, percentile, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
@@ -82,10 +81,9 @@ async function main(): Promise<void> {
   const ceiling = await bareConsumerRate(conn, prefix);
   console.log(`bare KafkaJS consumer (read + decode): ${Math.round(ceiling)} CDRs/s`);
 
-  const cpuUsed = startCpuMeter();
+  const cpuUsed = startCpuMeter(config.REDIS_URL);
   const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
-  const redis = createRedis(config.REDIS_URL, { name: 'bench' });
-  const luaBefore = await luaCalls(redis);
+  const luaBefore = await luaCalls(config.REDIS_URL);
   t = performance.now();
   const aggregator = await startAggregator(config);
   const startedMs = performance.now() - t;
@@ -96,7 +94,7 @@ async function main(): Promise<void> {
   // Only what was counted after the counter was first seen (two counts per CDR: customer and carrier side).
   const steady = (N - firstValue / 2) / ((ended - firstCounted) / 1000);
   const trips = await counterValue(registry, 'callwatch_aggregator_redis_round_trips_total');
-  const lua = await luaCalls(redis);
+  const lua = await luaCalls(config.REDIS_URL);
   const cpu = cpuUsed();
   await stopProfile();
   console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms until counting was seen); ${Math.round(steady)} CDRs/s from then on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
@@ -112,7 +110,6 @@ async function main(): Promise<void> {
   console.log(`peak RSS (bench + aggregator in one process): ${Math.round(peakRss / 1024 / 1024)} MiB`);
 
   await aggregator.stop();
-  redis.disconnect();
   await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
   await conn.close();
   clearInterval(sampler);

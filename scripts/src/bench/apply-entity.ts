@@ -33,12 +33,12 @@ async function main(): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     const prefix = `bench-${randomUUID().slice(0, 8)}.`;
     const store = new WindowStore(redis, new RedisKeys(prefix), { periodsMs: PERIODS_MS, idRetentionMs: 3_900_000, maxCallMs: 14_400_000 });
-    const before = await luaCalls(redis);
+    const before = await luaCalls(config.REDIS_URL);
     for (let i = 0; i < N; i += BATCH) {
       const deltas = [...preAggregate(events.slice(i, i + BATCH), { side: 'customer', periodsMs: PERIODS_MS, latenessMs: 300_000, positions: new Map() }).values()];
       await store.apply('bench/0', deltas, 'epoch');
     }
-    const after = await luaCalls(redis);
+    const after = await luaCalls(config.REDIS_URL);
     const calls = after.calls - before.calls;
     const usec = after.usec - before.usec;
     console.log(`run ${run + 1}: ${calls} applyEntity calls, ${(usec / calls).toFixed(0)} µs a call, ${(usec / N).toFixed(1)} µs of Redis per CDR`);

@@ -1,8 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import type { Connection } from '@callwatch/kafka';
+import { redisClusterNodes } from '@callwatch/core';
 import { createRedis, type Redis } from '@callwatch/redis';
+import { Redis as Node } from 'ioredis';
 
 /** counterValue sums a prom-client counter over its labels, read from a service's registry. */
 export async function counterValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
@@ -28,6 +30,21 @@ export function cpuSeconds(pid: number): number {
 // USER_HZ: 100 on every Linux architecture Node runs on.
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** groupCpuSeconds is the CPU time of every live process in a process group (a component `infra` started with its children). */
+export function groupCpuSeconds(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
 /** infraPid reads the pid of a component that `infra up` started (kafka, redis, registry, moto), or null. */
 export function infraPid(component: string): number | null {
   try {
@@ -50,18 +67,25 @@ export async function removeBenchData(kafka: Connection['kafka'], redisUrl: stri
   await removeBenchKeys(redisUrl, prefix);
 }
 
-/** removeBenchKeys deletes the Redis keys a benchmark run left behind (all named with `prefix`). */
+/** redisNodes connects to each node of REDIS_URL: the standalone Redis, or every node a `redis-cluster://` URL names. */
+function redisNodes(redisUrl: string): Redis[] {
+  return (redisClusterNodes(redisUrl) ?? [null]).map((node) => (node ? new Node(node) : createRedis(redisUrl, { name: 'bench' })));
+}
+
+/** removeBenchKeys deletes the Redis keys a benchmark run left behind (all named with `prefix`), node by node. */
 export async function removeBenchKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = createRedis(redisUrl, { name: 'bench-cleanup' });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+  for (const redis of redisNodes(redisUrl)) {
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+        // One key a command: a Cluster node refuses a command whose keys are in different slots.
+        if (keys.length > 0) await Promise.all(keys.map((key) => redis.unlink(key)));
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
   }
 }
 
@@ -69,10 +93,13 @@ export async function removeBenchKeys(redisUrl: string, prefix: string): Promise
  * startCpuMeter notes the CPU time used so far by this process, Redis and Kafka; the function it returns describes
  * what each used since ("node 10.4 s, redis 5.1 s, kafka 0.8 s").
  */
-export function startCpuMeter(): () => string {
-  const pids = { node: process.pid, redis: infraPid('redis'), kafka: infraPid('kafka') };
-  const before = new Map(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpuSeconds(pid)]));
-  return () => Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpuSeconds(pid) - (before.get(name) as number)).toFixed(1)} s`).join(', ');
+export function startCpuMeter(redisUrl = process.env.REDIS_URL ?? ''): () => string {
+  const redis = redisClusterNodes(redisUrl) ? 'redis-cluster' : 'redis';
+  // A component's pid is its process group's: the Cluster's nodes are children of the script that started them.
+  const pids = { node: process.pid, [redis]: infraPid(redis), kafka: infraPid('kafka') };
+  const cpu = (pid: number) => (pid === process.pid ? cpuSeconds(pid) : groupCpuSeconds(pid));
+  const before = new Map(Object.entries(pids).map(([name, pid]) => [name, pid === null ? NaN : cpu(pid)]));
+  return () => Object.entries(pids).map(([name, pid]) => `${name} ${pid === null ? '?' : (cpu(pid) - (before.get(name) as number)).toFixed(1)} s`).join(', ');
 }
 
 /**
@@ -95,8 +122,17 @@ export async function startCpuProfile(path: string | undefined): Promise<() => P
   };
 }
 
-/** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats. */
-export async function luaCalls(redis: Redis): Promise<{ calls: number; usec: number }> {
-  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
-  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
+/** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats (summed over a Cluster's nodes). */
+export async function luaCalls(redisUrl: string): Promise<{ calls: number; usec: number }> {
+  const total = { calls: 0, usec: 0 };
+  for (const redis of redisNodes(redisUrl)) {
+    try {
+      const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
+      total.calls += Number(/calls=(\d+)/.exec(line)?.[1] ?? 0);
+      total.usec += Number(/usec=(\d+)/.exec(line)?.[1] ?? 0);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return total;
 }

@@ -1,8 +1,8 @@
-import { loadConfig, redisClusterNodes } from '@callwatch/core';
+import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
 import { connect, type Connection } from '@callwatch/kafka';
-import { Redis } from 'ioredis';
+import { connectNodes } from '@callwatch/redis';
 import type { Account, Cdr, MetricSnapshot, Payment } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { collect, testScope, type TestScope } from '../support/harness';
@@ -57,7 +57,7 @@ describe('aggregator on a real Redis Cluster (three primaries, started by infra/
     expect((await entityStatus(`customer:${rich}`, scope.env)).balance).toBe(119);
 
     // The entities' keys are spread over the nodes, each entity's keys on one of them.
-    const nodes = (redisClusterNodes(clusterUrl) ?? []).map(({ host, port }) => new Redis({ host, port }));
+    const nodes = connectNodes(clusterUrl, { name: 'test' });
     try {
       const held = await Promise.all(nodes.map((node) => node.keys(`${scope.env.REDIS_KEY_PREFIX}{*`)));
       expect(held.filter((keys) => keys.length > 0).length).toBeGreaterThan(1);

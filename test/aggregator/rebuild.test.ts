@@ -1,9 +1,8 @@
-import { loadConfig, redisClusterNodes } from '@callwatch/core';
+import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
 import { connect, type Connection } from '@callwatch/kafka';
-import { RedisKeys, createRedis } from '@callwatch/redis';
-import { Redis } from 'ioredis';
+import { RedisKeys, connectNodes } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { eventually, testScope, type TestScope } from '../support/harness';
@@ -59,9 +58,8 @@ describe.each([
 
   /** forget deletes every key of this test's prefix, as a Redis restarted without persistence would. */
   const forget = async () => {
-    const url = scope.env.REDIS_URL as string;
     // Each node on its own (a Cluster's KEYS answers for one node, and DEL cannot span slots).
-    const nodes = (redisClusterNodes(url) ?? [null]).map((node) => (node ? new Redis(node) : createRedis(url, { name: 'test' })));
+    const nodes = connectNodes(scope.env.REDIS_URL as string, { name: 'test' });
     try {
       let deleted = 0;
       for (const node of nodes) {

@@ -17,6 +17,16 @@ export function createRedis(url: string, { name = 'callwatch' }: { name?: string
   return cluster as unknown as Redis;
 }
 
+/**
+ * connectNodes opens one plain connection to each node of REDIS_URL (the standalone Redis, or every node a
+ * `redis-cluster://` URL names), for what must ask each node itself: its statistics, or the keys it holds.
+ */
+export function connectNodes(url: string, { name = 'callwatch' }: { name?: string } = {}): Redis[] {
+  const nodes = redisClusterNodes(url);
+  if (!nodes) return [createRedis(url, { name })];
+  return nodes.map(({ host, port }) => new Redis({ host, port, connectionName: name, maxRetriesPerRequest: null }));
+}
+
 /** PipelinedCommand is one command for `pipelined`: a key it touches (all its keys share one slot), and how to queue it. */
 export interface PipelinedCommand {
   key: string;

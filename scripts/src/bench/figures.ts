@@ -3,8 +3,7 @@ import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import type { Connection } from '@callwatch/kafka';
 import { redisClusterNodes } from '@callwatch/core';
-import { createRedis, type Redis } from '@callwatch/redis';
-import { Redis as Node } from 'ioredis';
+import { connectNodes } from '@callwatch/redis';
 
 /** counterValue sums a prom-client counter over its labels, read from a service's registry. */
 export async function counterValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
@@ -67,14 +66,9 @@ export async function removeBenchData(kafka: Connection['kafka'], redisUrl: stri
   await removeBenchKeys(redisUrl, prefix);
 }
 
-/** redisNodes connects to each node of REDIS_URL: the standalone Redis, or every node a `redis-cluster://` URL names. */
-function redisNodes(redisUrl: string): Redis[] {
-  return (redisClusterNodes(redisUrl) ?? [null]).map((node) => (node ? new Node(node) : createRedis(redisUrl, { name: 'bench' })));
-}
-
 /** removeBenchKeys deletes the Redis keys a benchmark run left behind (all named with `prefix`), node by node. */
 export async function removeBenchKeys(redisUrl: string, prefix: string): Promise<void> {
-  for (const redis of redisNodes(redisUrl)) {
+  for (const redis of connectNodes(redisUrl, { name: 'bench-cleanup' })) {
     try {
       let cursor = '0';
       do {
@@ -125,7 +119,7 @@ export async function startCpuProfile(path: string | undefined): Promise<() => P
 /** luaCalls reads how often Redis ran scripts (EVALSHA) and for how long in total, from INFO commandstats (summed over a Cluster's nodes). */
 export async function luaCalls(redisUrl: string): Promise<{ calls: number; usec: number }> {
   const total = { calls: 0, usec: 0 };
-  for (const redis of redisNodes(redisUrl)) {
+  for (const redis of connectNodes(redisUrl, { name: 'bench' })) {
     try {
       const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
       total.calls += Number(/calls=(\d+)/.exec(line)?.[1] ?? 0);

@@ -31,6 +31,8 @@ interface StoredEntity {
   /** movements after balAt older than the account lateness, as one sum, all at or before second balOldTo */
   balOld: number;
   balOldTo: number;
+  /** no second before this is in `moves` (what the script keeps as `bal_from`) */
+  movesFrom: number;
   periods: Map<number, PeriodWindow>;
 }
 
@@ -88,7 +90,7 @@ export class MemoryStore {
     if (!e) {
       e = {
         clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
-        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, periods: new Map(),
+        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, periods: new Map(),
       };
       this.entities.set(entity, e);
     }
@@ -157,10 +159,21 @@ export class MemoryStore {
       const baseSecond = e.balAt >= 0 ? Math.floor(e.balAt / 1000) : -1;
       const movedFrom = Math.floor((e.clock - (this.options.accountLatenessMs ?? ACCOUNT_LATENESS_MS)) / 1000);
       let folded = 0;
-      for (const [second, amount] of e.moves) {
-        if (second >= movedFrom) continue;
-        e.moves.delete(second);
-        folded += amount;
+      if (e.movesFrom < movedFrom) {
+        // As the script forgets seconds: the ones the clock passed, one by one when fewer than those kept.
+        const fold = (second: number, amount: number) => {
+          e.moves.delete(second);
+          folded += amount;
+        };
+        if (movedFrom - e.movesFrom <= e.moves.size) {
+          for (let second = e.movesFrom; second < movedFrom; second++) {
+            const amount = e.moves.get(second);
+            if (amount !== undefined) fold(second, amount);
+          }
+        } else {
+          for (const [second, amount] of e.moves) if (second < movedFrom) fold(second, amount);
+        }
+        e.movesFrom = movedFrom;
       }
       for (const [second, amount] of d.moves) {
         if (second <= baseSecond) continue;

@@ -52,7 +52,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     periodsMs = now;
     store.setPeriods(periodsMs, idRetentionMs());
   });
-  const replayMs = () => config.AGGREGATOR_REPLAY_MS || Math.max(...periodsMs) + config.AGGREGATOR_LATENESS_MS;
+  // By default, replay what ids are remembered for: everything that could still be in a window.
+  const replayMs = () => config.AGGREGATOR_REPLAY_MS || idRetentionMs();
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'events applied (CDRs, call starts, payments, account snapshots)', labelNames: ['side'], registers: [health.registry] });
   const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'events not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });

@@ -109,6 +109,8 @@ export interface MetricSnapshot {
   channels: null | number;
   balance: null | number;
   late: number;
+  /** grows with every change of the entity's state (at least its clock × 1000): a snapshot with a lower version than one already seen for the entity is stale, overtaken on its way (the entity's sides publish concurrently); 0: unknown */
+  version: number;
 }
 
 export type DeliveryChannel = 'email' | 'sms' | 'webhook' | 'outbox';

@@ -156,7 +156,7 @@ export class Replay {
     for (const m of metrics) {
       if (m.dueMs > 0) this.due.set(m.entity, m.dueMs);
       else this.due.delete(m.entity);
-      const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late };
+      const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late, version: m.version };
       this.snapshots.set(m.entity, snapshot);
       const rules = this.index.forEntity(m.entity, this.accounts.get(m.entity));
       const stateOf = (id: string) => this.states.get(`${id}|${m.entity}`);

@@ -63,10 +63,12 @@ describe('aggregator windows on real Kafka and Redis', () => {
     });
     expect(snapshot.windows.find((w) => w.sample_period_ms === 3_600_000)?.attempts).toBe(5);
     expect(snapshot.at_ms).toBe(end);
+    // The version grows with every change, from at least the entity's clock × 1000.
+    expect(snapshot.version).toBeGreaterThanOrEqual(end * 1_000);
 
-    // `callwatch status` reads the same windows back from Redis.
+    // `callwatch status` reads the same windows (and version) back from Redis.
     const status = await entityStatus(`customer:${customer}`, scope.env);
-    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, channels: null, expired: 0, balance: null, windows: snapshot.windows });
+    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, channels: null, expired: 0, balance: null, version: snapshot.version, windows: snapshot.windows });
   });
 
   it('never counts a redelivered CDR twice: a consumer rewound to the beginning changes nothing', async () => {

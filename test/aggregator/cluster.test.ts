@@ -46,9 +46,17 @@ describe('aggregator on a real Redis Cluster (three primaries, started by infra/
       ...carriers.map((k, i): [string, number] => [`carrier:${k}`, customers.reduce((n, _, c) => n + (c % 3 === i ? c + 1 : 0), 0)]),
     ]);
     const latest = new Map<string, MetricSnapshot>();
+    const wrong = () => [
+      ...[...expected].filter(([entity, attempts]) => latest.get(entity)?.windows[0]?.attempts !== attempts)
+        .map(([entity, attempts]) => `${entity}: ${latest.get(entity)?.windows[0]?.attempts ?? 'no snapshot'} attempts, expected ${attempts}`),
+      ...(latest.get(`customer:${rich}`)?.balance === 119 ? [] : [`customer:${rich}: balance ${latest.get(`customer:${rich}`)?.balance}, expected 119`]),
+    ];
     await collect(scope, scope.topics.metric, 'metric', (messages) => {
-      for (const { value } of messages) latest.set(value.entity, value);
-      return [...expected].every(([entity, attempts]) => latest.get(entity)?.windows[0]?.attempts === attempts) && latest.get(`customer:${rich}`)?.balance === 119;
+      // An entity's sides publish concurrently: its newest snapshot is the one of the highest version, not the last.
+      for (const { value } of messages) if ((latest.get(value.entity)?.version ?? -1) <= value.version) latest.set(value.entity, value);
+      return wrong().length === 0;
+    }).catch((err: Error) => {
+      throw new Error(`${wrong().join('; ')}\n${err.message}`);
     });
     expect(latest.get(`customer:${customers[3]}`)?.windows[0]).toMatchObject({ attempts: 4, answered: 1, asr: 25 });
 

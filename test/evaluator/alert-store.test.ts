@@ -32,10 +32,10 @@ describe('AlertStore against Redis', () => {
     const store = new AlertStore(redis, keys, 10);
     expect((await store.load(['customer:a'])).get('customer:a')?.applied).toBeNull();
     await store.save(one('customer:a', 'r1', state('ok', 5)), new Map(), new Map([['customer:a', snapshotPosition(1, '41')]]));
-    await store.save(new Map(), new Map(), new Map([['customer:a', snapshotPosition(1, '42')]]));
+    await store.save(new Map(), new Map(), new Map([['customer:a', snapshotPosition(1, '42', 7_000)]]));
     for (const reader of [store, new AlertStore(redis, keys)]) {
       const alerts = (await reader.load(['customer:a'])).get('customer:a');
-      expect(alerts?.applied).toBe('1:42');
+      expect(alerts?.applied).toBe(snapshotPosition(1, '42', 7_000));
       expect([...(alerts?.states.keys() ?? [])]).toEqual(['r1']);
     }
   });

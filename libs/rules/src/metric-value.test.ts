@@ -9,7 +9,7 @@ const window = (overrides: Partial<Window>): Window => ({
 });
 
 const snapshot: MetricSnapshot = {
-  entity: 'customer:acme', at_ms: 1000, channels: 17, balance: 99.5, late: 0,
+  entity: 'customer:acme', at_ms: 1000, channels: 17, balance: 99.5, late: 0, version: 0,
   windows: [window({ sample_period_ms: 300_000, attempts: 50, asr: 10, codes: { '486': 5 } }), window({}), window({ sample_period_ms: 3_600_000, attempts: 0, acd: null, codes: {} })],
 };
 

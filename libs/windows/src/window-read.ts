@@ -37,6 +37,8 @@ export interface StoredEntity {
   expired: number;
   /** its balance, once an account snapshot arrived */
   balance: number | null;
+  /** the version of its state (as in its metric snapshots; 0 before the first change) */
+  version: number;
   windows: Window[];
 }
 
@@ -54,6 +56,7 @@ export async function readEntity(redis: Redis, keys: RedisKeys, entity: string):
     channels: meta.starts === undefined ? null : open,
     expired: Number(meta.expired ?? 0),
     balance: meta.bal_at === undefined ? null : roundMoney(Number(meta.bal_base) + Number(meta.bal_sum ?? 0)),
+    version: Number(meta.ver ?? 0),
     windows: clockMs === null ? [] : readWindows(fields),
   };
 }

@@ -8,7 +8,9 @@
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at),
                         bal_from (KEYS[6] holds no second before it; 1e15: it holds none),
                         periods (the sample periods of KEYS[2], comma-separated: those of the last call), bal_old and bal_old_to (the sum of the
-                        movements after bal_at that left KEYS[6], all at or before second bal_old_to)
+                        movements after bal_at that left KEYS[6], all at or before second bal_old_to),
+                        ver (the version of the state: grows with every change, and is at least wclock × 1000, so
+                        that it grows across a rebuild after a Redis loss too)
   KEYS[2] window hash   "<periodMs>:<bucket>" JSON counters of a bucket (names: CounterName in libs/windows/src/counters.ts)
                         "<periodMs>:tot" JSON running sums of the window, plus _first (its oldest bucket),
                         _m (which of its buckets hold data), k and _ks (the most calls started in one
@@ -35,7 +37,7 @@
   Returns
     { applied (1, or 0 when this offset was already applied), window clock, late, channels (-1: no call starts),
       balance ("" while no account snapshot), due (when the windows next change as time passes; 0 never),
-      periodMs, JSON totals of its window, ... }
+      version, periodMs, JSON totals of its window, ... }
     -2 when the delta cannot be decoded
     -3 when the caller's epoch is older than the entity's (nothing changed)
 ]=]
@@ -48,7 +50,7 @@ local offsetField = 'off:' .. source
 --- @include "slideWindow"
 --- @include "forgetSeconds"
 
-local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from', 'bal_from', 'periods')
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'clock', 'wclock', offsetField, 'cps_from', 'bal_from', 'periods', 'ver')
 if m[1] and m[1] > epoch then
   -- The caller began before the aggregators noticed a Redis loss; its partition is being replayed.
   return -3
@@ -56,11 +58,12 @@ end
 if m[1] and m[1] < epoch then
   -- Written before Redis was lost and rebuilt by replay: the replay brings it back, so start afresh.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-  m = { false, false, false, false, false, false, false }
+  m = { false, false, false, false, false, false, false, false }
 end
 local clock = tonumber(m[2] or '0')
 local wclock = math.max(clock, tonumber(m[3] or '0'), tonumber(ARGV[7]))
 local applied = 0
+local version = tonumber(m[8] or '0')
 local totals = {}
 local longest = 0
 for _, period in ipairs(d.p) do longest = math.max(longest, period[1]) end
@@ -88,7 +91,9 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
   cpsFrom = math.floor((wclock - longest) / 1000)
   -- Money movements before this second are kept as one sum.
   local movedFrom = math.floor((clock - tonumber(ARGV[8])) / 1000)
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock, 'cps_from', cpsFrom)
+  -- Snapshots of the entity's sides are published concurrently: the version tells which one is the newest.
+  version = math.max(version + 1, wclock * 1000)
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'clock', clock, 'wclock', wclock, 'cps_from', cpsFrom, 'ver', string.format('%.17g', version))
   if source ~= '' then redis.call('HSET', KEYS[1], offsetField, ARGV[2]) end
   if (d.l or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'late', d.l) end
 
@@ -229,7 +234,7 @@ end
 
 -- Numbers go back as strings: Redis would truncate a Lua float reply to an integer. Totals go back as the JSON
 -- they are stored as (encoded once more only when the call changed nothing).
-local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due) }
+local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due), string.format('%.17g', version) }
 for _, t in ipairs(totals) do
   out[#out + 1] = t[1]
   out[#out + 1] = encoded[t[1] .. ':tot'] or cjson.encode(t[3])

@@ -33,6 +33,8 @@ interface StoredEntity {
   balOldTo: number;
   /** no second before this is in `moves` (what the script keeps as `bal_from`) */
   movesFrom: number;
+  /** grows with every change (what the script keeps as `ver`) */
+  version: number;
   periods: Map<number, PeriodWindow>;
 }
 
@@ -90,7 +92,7 @@ export class MemoryStore {
     if (!e) {
       e = {
         clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
-        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, periods: new Map(),
+        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, version: 0, periods: new Map(),
       };
       this.entities.set(entity, e);
     }
@@ -101,6 +103,7 @@ export class MemoryStore {
       e.clock = Math.max(e.clock, d.maxEventMs);
       wclock = Math.max(wclock, e.clock);
       e.wclock = wclock;
+      e.version = Math.max(e.version + 1, wclock * 1000);
       if (source !== '') e.offsets.set(source, d.maxOffset);
       e.late += d.late;
       for (const [p, g] of this.periods) {
@@ -265,6 +268,7 @@ export class MemoryStore {
       channels: e.callStarts ? e.open.size : null,
       balance: e.balAt >= 0 ? roundMoney(e.balBase + e.balSum) : null,
       dueMs,
+      version: e.version,
       windows,
     };
   }

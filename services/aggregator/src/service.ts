@@ -68,9 +68,9 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const replayTargets = new Map<string, Promise<Map<number, number>>>();
 
   const publishSnapshots = async (metrics: EntityMetrics[]) => {
-    const snapshots = metrics.map(({ entity, clockMs, windows, channels, balance, late }) => ({
+    const snapshots = metrics.map(({ entity, clockMs, windows, channels, balance, late, version }) => ({
       key: entity,
-      value: { entity, at_ms: clockMs, windows, channels, balance, late } satisfies MetricSnapshot,
+      value: { entity, at_ms: clockMs, windows, channels, balance, late, version } satisfies MetricSnapshot,
     }));
     await publisher.publish(topics.metric, 'metric', snapshots);
   };

@@ -16,6 +16,8 @@ export interface EntityMetrics {
   balance: number | null;
   /** when its windows next change as time passes (0: never, they are empty) */
   dueMs: number;
+  /** grows with every change of the entity's state: orders snapshots that the entity's sides publish concurrently */
+  version: number;
   windows: Window[];
 }
 
@@ -221,8 +223,8 @@ export class WindowStore {
 
 function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
   const windows: Window[] = [];
-  for (let i = 6; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
-  const [applied, clock, late, channels, balance, due] = raw as [number, number, number, number, string, string];
+  for (let i = 7; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
+  const [applied, clock, late, channels, balance, due, version] = raw as [number, number, number, number, string, string, string];
   return {
     entity,
     applied: applied === 1,
@@ -231,6 +233,7 @@ function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
     channels: channels < 0 ? null : channels,
     balance: balance === '' ? null : roundMoney(Number(balance)),
     dueMs: Number(due),
+    version: Number(version),
     windows,
   };
 }

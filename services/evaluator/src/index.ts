@@ -1,6 +1,6 @@
 export * from './service';
 export * from './config';
 export * from './evaluate-snapshot';
-export { AlertStore, alreadyJudged, snapshotPosition, type EntityAlerts } from './alert-store';
+export { AlertStore, snapshotPosition, snapshotVerdict, type EntityAlerts } from './alert-store';
 export { readLiveSnapshot, readLiveSnapshots } from './live-snapshot';
 export { accountEvent, actionEvent, paymentEvent } from './rule-events';

@@ -10,8 +10,8 @@ const CONCURRENT_READS = 500;
  * shows), as a metric snapshot at the entity's clock, or at `now` when nothing was counted for it yet.
  */
 export async function readLiveSnapshot(redis: Redis, keys: RedisKeys, entity: string, now: number): Promise<MetricSnapshot> {
-  const { clockMs, windows, channels, balance, late } = await readEntity(redis, keys, entity);
-  return { entity, at_ms: clockMs ?? now, windows, channels, balance, late };
+  const { clockMs, windows, channels, balance, late, version } = await readEntity(redis, keys, entity);
+  return { entity, at_ms: clockMs ?? now, windows, channels, balance, late, version };
 }
 
 /** readLiveSnapshots reads many entities' live metrics, a few hundred round trips in flight at a time. */

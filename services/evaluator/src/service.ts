@@ -4,7 +4,7 @@ import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, t
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { AlertStore, alreadyJudged, type EntityAlerts, snapshotPosition, stateChanged } from './alert-store';
+import { AlertStore, type EntityAlerts, snapshotPosition, snapshotVerdict, stateChanged } from './alert-store';
 import { EVALUATOR_ENV } from './config';
 import { applicableRules, evaluateRules } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
@@ -39,6 +39,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   const scriptErrors = new Counter({ name: 'callwatch_script_errors_total', help: 'script rule calls that failed (the rule had no data)', labelNames: ['rule', 'code'], registers: [health.registry] });
   const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
   const redelivered = new Counter({ name: 'callwatch_evaluator_redelivered_total', help: 'metric snapshots not judged again: their entity\'s states were saved after them (a redelivery after a crash or rebalance)', registers: [health.registry] });
+  const stale = new Counter({ name: 'callwatch_evaluator_stale_snapshots_total', help: 'metric snapshots not judged: a newer version of their entity was judged already (overtaken on their way to the topic)', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
   const countAlerts = (alerts: AlertEvent[]): void => {
     for (const e of alerts) {
@@ -77,17 +78,19 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     const events: AlertEvent[] = [];
     // Per entity, the rule ids of states whose rule no longer applies to it: deleted after their resets are published.
     const removed = new Map<string, string[]>();
-    // Per entity, the last snapshot judged, saved with its states: a redelivered snapshot is not judged again.
+    // Per entity, the last snapshot judged, saved with its states: a redelivered or stale snapshot is not judged.
     const judged = new Map<string, string>();
     const failed = new Map<string, { error: ScriptError; count: number }>();
     for (const { value: snapshot, partition, offset } of messages) {
       const { entity } = snapshot;
       const saved = loaded.get(entity) as EntityAlerts;
-      if (alreadyJudged(saved.applied, partition, offset)) {
-        redelivered.inc();
+      const last = judged.get(entity) ?? saved.applied;
+      const verdict = snapshotVerdict(last, partition, offset, snapshot.version);
+      if (verdict !== 'new') {
+        (verdict === 'stale' ? stale : redelivered).inc();
         continue;
       }
-      judged.set(entity, snapshotPosition(partition, offset));
+      judged.set(entity, snapshotPosition(partition, offset, snapshot.version, last));
       const applicable = scoped.get(entity) as Rule[];
       evaluated.inc(applicable.length);
       const before: ReadonlyMap<string, AlertState> = saved.states;

@@ -56,6 +56,14 @@ describe.each([
     }, { timeoutMs: 60_000, intervalMs: 500 });
   };
 
+  /** versions reads every entity's state version (that of its metric snapshots). */
+  const versions = async () => new Map(await Promise.all([...expected.keys()].map(async (entity) => [entity, (await entityStatus(entity, scope.env)).version] as const)));
+  /** expectNewerVersions checks that the versions kept growing across the loss: newer snapshots are never judged stale. */
+  const expectNewerVersions = async (before: Map<string, number>) => {
+    const after = await versions();
+    for (const [entity, version] of before) expect({ entity, newer: (after.get(entity) ?? 0) > version }).toEqual({ entity, newer: true });
+  };
+
   /** forget deletes every key of this test's prefix, as a Redis restarted without persistence would. */
   const forget = async () => {
     // Each node on its own (a Cluster's KEYS answers for one node, and DEL cannot span slots).
@@ -87,15 +95,19 @@ describe.each([
     await expectRebuilt(110 - charges());
 
     // Redis loses everything while the aggregator runs: the next batch notices and every partition is replayed.
+    let before = await versions();
     await forget();
     await sendRound(12);
     await expectRebuilt(110 - charges());
+    await expectNewerVersions(before);
 
     // And when Redis is lost while no aggregator runs.
     await aggregator.stop();
+    before = await versions();
     await forget();
     aggregator = await startAggregator(config());
     await sendRound(12);
     await expectRebuilt(110 - charges());
+    await expectNewerVersions(before);
   });
 });

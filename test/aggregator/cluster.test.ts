@@ -72,6 +72,9 @@ describe('aggregator on a real Redis Cluster (three primaries, started by infra/
       const entityNodes = new Map<string, Set<number>>();
       held.forEach((keys, n) => keys.forEach((key) => entityNodes.set(/\{([^}]*)\}/.exec(key)?.[1] as string, (entityNodes.get(/\{([^}]*)\}/.exec(key)?.[1] as string) ?? new Set()).add(n))));
       expect([...entityNodes.values()].every((n) => n.size === 1)).toBe(true);
+      // Every primary keeps a copy of the epoch marker: one that restarts empty is noticed by its missing copy.
+      const copies = await Promise.all(nodes.map((node) => node.keys(`${scope.env.REDIS_KEY_PREFIX}aggregator:epoch:{*`)));
+      expect(copies.map((keys) => keys.length)).toEqual(nodes.map(() => 1));
     } finally {
       nodes.forEach((node) => node.disconnect());
     }

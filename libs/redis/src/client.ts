@@ -39,7 +39,7 @@ export interface PipelinedCommand {
  * commands' order, as [error, result] pairs like a pipeline's.
  */
 export async function pipelined(redis: Redis, commands: readonly PipelinedCommand[]): Promise<Array<[Error | null, unknown]>> {
-  const cluster = (redis as unknown as { isCluster?: boolean }).isCluster === true ? (redis as unknown as Cluster) : null;
+  const cluster = clusterOf(redis);
   const groups = new Map<string, number[]>();
   commands.forEach((command, i) => {
     let group = '';
@@ -61,4 +61,38 @@ export async function pipelined(redis: Redis, commands: readonly PipelinedComman
     }),
   );
   return replies;
+}
+
+/** clusterOf is the Cluster client behind `redis`, or null for a standalone Redis. */
+function clusterOf(redis: Redis): Cluster | null {
+  return (redis as unknown as { isCluster?: boolean }).isCluster === true ? (redis as unknown as Cluster) : null;
+}
+
+const tagsOf = new WeakMap<object, { masters: number; tags: Map<string, string> }>();
+
+/**
+ * nodeTags returns, on a Redis Cluster, one hash tag per primary that serves slots, as the client knows the slots now
+ * (a key holding `{tag}` lives on that primary), sorted; on a standalone Redis, none. Call it once the client is
+ * connected: before, it knows no slots.
+ */
+export function nodeTags(redis: Redis): string[] {
+  const cluster = clusterOf(redis);
+  if (!cluster) return [];
+  const slots = cluster.slots;
+  // The client updates its slot table in place: what was found holds while every tag's slot has the same primary and
+  // no primary came or went.
+  const masters = cluster.nodes('master').length;
+  const known = tagsOf.get(cluster);
+  if (known && known.masters === masters && [...known.tags].every(([tag, primary]) => slots[calculateSlot(tag)]?.[0] === primary)) return [...known.tags.keys()];
+  const primaries = new Set<string>();
+  for (const nodes of slots) if (nodes?.[0]) primaries.add(nodes[0]);
+  const byPrimary = new Map<string, string>();
+  for (let i = 0; byPrimary.size < primaries.size && i < 1_000_000; i++) {
+    const tag = `n${i}`;
+    const primary = slots[calculateSlot(tag)]?.[0];
+    if (primary !== undefined && !byPrimary.has(primary)) byPrimary.set(primary, tag);
+  }
+  const tags = new Map([...byPrimary].map(([primary, tag]): [string, string] => [tag, primary]).sort(([a], [b]) => a.localeCompare(b)));
+  tagsOf.set(cluster, { masters, tags });
+  return [...tags.keys()];
 }

@@ -41,9 +41,13 @@ export class RedisKeys {
     return `${this.prefix}{due:${side}:${partition}}:due`;
   }
 
-  /** aggregatorEpoch names the aggregators' current epoch; its absence means Redis lost the windows (or never had them). */
-  aggregatorEpoch(): string {
-    return `${this.prefix}aggregator:epoch`;
+  /**
+   * aggregatorEpoch names the aggregators' current epoch; its absence means Redis lost the windows (or never had them).
+   * With a `node` hash tag it names the copy of the epoch kept on a Redis Cluster node (see `nodeTags`), whose absence
+   * means that node lost its part.
+   */
+  aggregatorEpoch(node?: string): string {
+    return node === undefined ? `${this.prefix}aggregator:epoch` : `${this.prefix}aggregator:epoch:{${node}}`;
   }
 
   /** penalty holds an entity's active penalty (until, rule, reason, since) and the last alert offset the enforcer applied. */

@@ -6,11 +6,16 @@ import { CallwatchError } from '@callwatch/core';
 const NAME = /^([a-zA-Z][a-zA-Z0-9]*)-(\d+)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z0-9-]+)"\s*$/gm;
 
+const loaded = new WeakMap<Redis, Map<string, string[]>>();
+
 /**
  * loadScripts registers every `<command>-<numberOfKeys>.lua` of a folder on the client with defineCommand,
- * once per client; `--- @include "name"` lines pull in `includes/<name>.lua`.
+ * once per client and folder (a second call answers what the first did); `--- @include "name"` lines pull in
+ * `includes/<name>.lua`.
  */
 export function loadScripts(redis: Redis, dir: string): string[] {
+  const done = loaded.get(redis)?.get(dir);
+  if (done) return done;
   const names: string[] = [];
   for (const file of readdirSync(dir).sort()) {
     const match = NAME.exec(file);
@@ -22,6 +27,7 @@ export function loadScripts(redis: Redis, dir: string): string[] {
     redis.defineCommand(command, { numberOfKeys: Number(keys), lua });
     names.push(basename(command));
   }
+  loaded.set(redis, (loaded.get(redis) ?? new Map<string, string[]>()).set(dir, names));
   return names;
 }
 

@@ -164,10 +164,10 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     // Written with the epoch this batch started in: if another side notices a Redis loss meanwhile and rewinds this
     // partition, the replay drops what this batch wrote rather than taking its offsets as already applied.
     const batchEpoch = epoch.current;
-    const read = await store.positions(source, idsByEntity, batchEpoch);
+    const read = await store.positions(source, idsByEntity, batchEpoch, epoch.markers());
     roundTrips.inc();
-    if (await epoch.observe(read.epoch)) {
-      log.warn({ found: read.epoch, epoch: epoch.current, was: batchEpoch }, 'the epoch marker in Redis changed: Redis lost its state, or another aggregator noticed first');
+    if (await epoch.observe(read.markers)) {
+      log.warn({ found: read.markers, epoch: epoch.current, was: batchEpoch }, 'the epoch marker in Redis changed: Redis lost its state (on a Cluster, a primary lost its part), or another aggregator noticed first');
       // Every partition of every side is read again from the oldest offset still needed, this batch's included:
       // nothing of a batch that found Redis without its state is applied.
       for (const [other, consumer] of consumers) if (other !== side) await replayAll(other, consumer.assignment());

@@ -21,9 +21,9 @@ export interface EntityMetrics {
   windows: Window[];
 }
 
-/** Positions is what `positions` read: the epoch marker as Redis has it now, and each entity's position. */
+/** Positions is what `positions` read: the epoch markers as Redis has them now, and each entity's position. */
 export interface Positions {
-  epoch: string | null;
+  markers: Array<string | null>;
   entities: Map<string, EntityPosition>;
 }
 
@@ -78,15 +78,14 @@ export class WindowStore {
   }
 
   /**
-   * positions reads, in one round trip, the epoch marker and each entity's last applied offset of `source`, its
+   * positions reads, in one round trip, the epoch `markers` (see `Epoch`) and each entity's last applied offset of `source`, its
    * clock, whether it has call starts, and which of the batch's ids it has counted. State of another epoch than
    * `epoch` predates a Redis loss: it reads as empty.
    */
-  async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string): Promise<Positions> {
+  async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string, markers: readonly string[]): Promise<Positions> {
     const commands = this.flushDue();
     const queued = commands.length;
-    const marker = this.keys.aggregatorEpoch();
-    commands.push({ key: marker, queue: (p) => p.get(marker) });
+    for (const marker of markers) commands.push({ key: marker, queue: (p) => p.get(marker) });
     const entities = [...idsByEntity.keys()];
     for (const entity of entities) {
       const meta = this.keys.entityMeta(entity);
@@ -99,12 +98,12 @@ export class WindowStore {
     for (const [err] of results) if (err) throw err;
     const out = new Map<string, EntityPosition>();
     entities.forEach((entity, i) => {
-      const meta = (results[1 + 2 * i] as [null, Array<string | null>])[1];
+      const meta = (results[markers.length + 2 * i] as [null, Array<string | null>])[1];
       if (meta[3] !== epoch) {
         out.set(entity, EMPTY);
         return;
       }
-      const scores = (results[2 + 2 * i] as [null, Array<string | null> | number])[1];
+      const scores = (results[markers.length + 1 + 2 * i] as [null, Array<string | null> | number])[1];
       const ids = idsByEntity.get(entity) as string[];
       out.set(entity, {
         offset: meta[0] === null ? -1 : Number(meta[0]),
@@ -113,7 +112,7 @@ export class WindowStore {
         seen: Array.isArray(scores) ? new Set(ids.filter((_, j) => scores[j] !== null)) : EMPTY.seen,
       });
     });
-    return { epoch: (results[0] as [null, string | null])[1], entities: out };
+    return { markers: results.slice(0, markers.length).map(([, marker]) => marker as string | null), entities: out };
   }
 
   /**

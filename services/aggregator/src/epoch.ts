@@ -48,10 +48,12 @@ export class Epoch {
   }
 
   /**
-   * observe takes the `markers()` as last read from Redis; it returns true when the epoch changed: Redis lost its state
-   * (or, on a Cluster, a primary lost its part), or another aggregator noticed first.
+   * observe takes the `markers()` as read from Redis by a batch that began in epoch `since`; it returns true when the
+   * epoch changed: Redis lost its state (or, on a Cluster, a primary lost its part), or another aggregator noticed first.
    */
-  async observe(found: Array<string | null>): Promise<boolean> {
+  async observe(found: Array<string | null>, since: string): Promise<boolean> {
+    // Another batch of this process moved to a new epoch while this one read: what it read may predate that.
+    if (since !== this.current) return true;
     if (found.every((m) => m === this.current)) return false;
     // A marker other than ours is another aggregator's new epoch (whose copies may not all be written yet): adopted.
     this.current = await this.settle(found, found[0] === this.current);

@@ -166,7 +166,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     const batchEpoch = epoch.current;
     const read = await store.positions(source, idsByEntity, batchEpoch, epoch.markers());
     roundTrips.inc();
-    if (await epoch.observe(read.markers)) {
+    if (await epoch.observe(read.markers, batchEpoch)) {
       log.warn({ found: read.markers, epoch: epoch.current, was: batchEpoch }, 'the epoch marker in Redis changed: Redis lost its state (on a Cluster, a primary lost its part), or another aggregator noticed first');
       // Every partition of every side is read again from the oldest offset still needed, this batch's included:
       // nothing of a batch that found Redis without its state is applied.

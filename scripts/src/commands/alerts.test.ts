@@ -20,4 +20,13 @@ describe('formatAlert', () => {
   it('shows the reset threshold a reset crossed back over', () => {
     expect(formatAlert({ ...fired, type: 'reset', value: 34.78 })).toBe('2026-11-23T01:02:03.000Z  RESET    warning  customer:acme  low-asr: asr 34.78 back past 31 over 5m');
   });
+
+  it('shows as many decimals as it takes for a value not to look equal to its threshold', () => {
+    const low = { ...fired, area: 'balance', operator: '<', threshold: 45, reset_threshold: null, sample_period_ms: null };
+    expect(formatAlert({ ...low, value: 44.996 })).toMatch(/low-asr: balance 44\.996 < 45$/);
+    expect(formatAlert({ ...low, value: 44.99999 })).toMatch(/low-asr: balance 44\.99999 < 45$/);
+    expect(formatAlert({ ...low, value: 45 })).toMatch(/low-asr: balance 45 < 45$/);
+    expect(formatAlert({ ...low, value: 12.3456 })).toMatch(/low-asr: balance 12\.35 < 45$/);
+    expect(formatAlert({ ...low, type: 'reset', reset_threshold: 46, value: 45.999 })).toMatch(/low-asr: balance 45\.999 back past 46$/);
+  });
 });

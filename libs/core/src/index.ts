@@ -3,6 +3,7 @@ export * from './error-codes';
 export * from './config';
 export * from './logger';
 export * from './durations';
+export * from './numbers';
 export * from './retry';
 export * from './health-server';
 export * from './shutdown';

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { createLogger, formatDuration } from '@callwatch/core';
+import { createLogger, decimalsApart, formatDuration } from '@callwatch/core';
 import { connect, startBatchConsumer } from '@callwatch/kafka';
 import type { AlertEvent } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 
-/**
- * shownValue rounds a value to 2 decimals, or to as many more (up to 6) as it takes not to show it equal to the
- * threshold it is compared with: a balance of 44.996 under 45 reads `44.996 < 45`, not `45 < 45`.
- */
-function shownValue(value: number, threshold: number | null): number {
-  let decimals = 2;
-  while (decimals < 6 && threshold !== null && value !== threshold && Number(value.toFixed(decimals)) === threshold) decimals++;
-  return Number(value.toFixed(decimals));
-}
-
 /** formatAlert renders one alert event as one line for a terminal. */
 export function formatAlert(a: AlertEvent): string {
-  const value = a.value === null ? 'n/a' : shownValue(a.value, a.type === 'reset' ? (a.reset_threshold ?? a.threshold) : a.threshold);
+  // As many decimals as it takes not to show a value equal to the threshold it crossed (44.996 < 45, not 45 < 45).
+  const value = a.value === null ? 'n/a' : Number(a.value.toFixed(decimalsApart(a.value, a.type === 'reset' ? (a.reset_threshold ?? a.threshold) : a.threshold, 2)));
   const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
   // A reset no longer meets the condition, so it shows the threshold it crossed back over; a report has none.
   const condition = a.type === 'reset'

@@ -36,10 +36,10 @@ export function areaFormat(area: string): AreaFormat {
   return AREA_FORMATS[area] ?? DEFAULT_AREA_FORMAT;
 }
 
-/** formatNumber renders a value with an area's decimals; null (no value, e.g. event rules) becomes "n/a". */
-export function formatNumber(value: number | null, format: AreaFormat): string {
+/** formatNumber renders a value with an area's decimals (or `decimals`); null (no value, e.g. event rules) becomes "n/a". */
+export function formatNumber(value: number | null, format: AreaFormat, decimals = format.decimals): string {
   if (value === null || !Number.isFinite(value)) return 'n/a';
-  const text = value.toFixed(format.decimals);
+  const text = value.toFixed(decimals);
   // The default format keeps integers clean ("3", not "3.00") since it does not know the unit.
   return format === DEFAULT_AREA_FORMAT ? String(Number(text)) : text;
 }

@@ -28,6 +28,14 @@ describe('buildContext', () => {
     expect([context.value, context.unit]).toEqual([text, unit]);
   });
 
+  it('shows as many decimals as it takes for a value not to read as the threshold it crossed', () => {
+    const account = { name: 'T1', currency: 'EUR' } as Account;
+    expect(buildContext(alert({ area: 'balance', value: 44.996, threshold: 45 }), undefined, account)).toMatchObject({ value: '44.996', threshold: '45.00' });
+    expect(buildContext(alert({ area: 'asr', value: 29.96, threshold: 30 })).value).toBe('29.96');
+    expect(buildContext(alert({ area: 'asr', type: 'reset', value: 31.04, threshold: 30, reset_threshold: 31 })).value).toBe('31.04');
+    expect(buildContext(alert({ area: 'asr', value: 27.46, threshold: 30 })).value).toBe('27.5');
+  });
+
   it('exposes the DESIGN variables', () => {
     const context = buildContext(alert({ reset_threshold: 31, type: 'repeated', at_ms: Date.UTC(2024, 0, 2, 4, 34, 5) }));
     expect(context).toMatchObject({

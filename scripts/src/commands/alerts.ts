@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { createLogger, decimalsApart, formatDuration } from '@callwatch/core';
+import { createLogger, formatDuration, valueDecimals } from '@callwatch/core';
 import { connect, startBatchConsumer } from '@callwatch/kafka';
 import type { AlertEvent } from '@callwatch/schemas';
 import { cliConfig } from '../env';
@@ -8,7 +8,7 @@ import { cliConfig } from '../env';
 /** formatAlert renders one alert event as one line for a terminal. */
 export function formatAlert(a: AlertEvent): string {
   // As many decimals as it takes not to show a value equal to the threshold it crossed (44.996 < 45, not 45 < 45).
-  const value = a.value === null ? 'n/a' : Number(a.value.toFixed(decimalsApart(a.value, a.type === 'reset' ? (a.reset_threshold ?? a.threshold) : a.threshold, 2)));
+  const value = a.value === null ? 'n/a' : Number(a.value.toFixed(valueDecimals(a, 2)));
   const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
   // A reset no longer meets the condition, so it shows the threshold it crossed back over; a report has none.
   const condition = a.type === 'reset'

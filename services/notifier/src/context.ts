@@ -1,4 +1,4 @@
-import { decimalsApart, formatDuration } from '@callwatch/core';
+import { formatDuration, valueDecimals } from '@callwatch/core';
 import type { Account, AlertEvent, AlertEventType, Rule } from '@callwatch/schemas';
 import { areaFormat, formatNumber } from './areas';
 
@@ -73,7 +73,7 @@ export function buildContext(alert: AlertEvent, rule?: Rule, account?: Account):
     areaLabel: areaLabel(alert, rule),
     unit,
     // As many decimals as it takes not to read as the threshold it crossed: 44.996 below 45.00, not 45.00 below 45.00.
-    value: formatNumber(alert.value, format, decimalsApart(alert.value ?? 0, alert.type === 'reset' ? (alert.reset_threshold ?? alert.threshold) : alert.threshold, format.decimals)),
+    value: formatNumber(alert.value, format, valueDecimals(alert, format.decimals)),
     hasValue: alert.value !== null,
     threshold: formatNumber(alert.threshold, format),
     resetThreshold: alert.reset_threshold === null ? '' : formatNumber(alert.reset_threshold, format),

@@ -35,10 +35,10 @@ export interface PipelinedCommand {
 
 /**
  * pipelined sends commands in as few pipelines as the deployment allows, all before any reply is read: one on a
- * standalone Redis, one per node on a Cluster (whose pipelines must not span nodes). Replies come back in the
- * commands' order, as [error, result] pairs like a pipeline's.
+ * standalone Redis, one per node on a Cluster (whose pipelines must not span nodes). It answers the replies in the
+ * commands' order, or, once every pipeline is back, throws the first command's error.
  */
-export async function pipelined(redis: Redis, commands: readonly PipelinedCommand[]): Promise<Array<[Error | null, unknown]>> {
+export async function pipelined(redis: Redis, commands: readonly PipelinedCommand[]): Promise<unknown[]> {
   const cluster = clusterOf(redis);
   const groups = new Map<string, number[]>();
   commands.forEach((command, i) => {
@@ -60,7 +60,8 @@ export async function pipelined(redis: Redis, commands: readonly PipelinedComman
       indices.forEach((i, j) => (replies[i] = results[j] ?? [new Error('no reply'), null]));
     }),
   );
-  return replies;
+  for (const [err] of replies) if (err) throw err;
+  return replies.map(([, value]) => value);
 }
 
 /** clusterOf is the Cluster client behind `redis`, or null for a standalone Redis. */

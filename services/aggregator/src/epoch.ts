@@ -71,11 +71,7 @@ export class Epoch {
   }
 
   private async read(): Promise<Array<string | null>> {
-    const replies = await pipelined(this.redis, this.markers().map((key) => ({ key, queue: (p) => p.get(key) })));
-    return replies.map(([err, value]) => {
-      if (err) throw err;
-      return value as string | null;
-    });
+    return (await pipelined(this.redis, this.markers().map((key) => ({ key, queue: (p) => p.get(key) })))) as Array<string | null>;
   }
 
   /** settle finds the epoch to adopt from markers that are not all the current one, and writes its missing copies. */
@@ -92,7 +88,7 @@ export class Epoch {
       epoch = marker;
     }
     const writes = this.markers().slice(1).map((copy): PipelinedCommand => ({ key: copy, queue: (p) => p.set(copy, epoch) }));
-    for (const [err] of await pipelined(this.redis, writes)) if (err) throw err;
+    await pipelined(this.redis, writes);
     return epoch;
   }
 }

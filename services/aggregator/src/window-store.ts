@@ -95,15 +95,14 @@ export class WindowStore {
       commands.push({ key: idsKey, queue: (p) => (ids.length > 0 ? p.zmscore(idsKey, ...ids) : p.exists(idsKey)) });
     }
     const results = (await pipelined(this.redis, commands)).slice(queued);
-    for (const [err] of results) if (err) throw err;
     const out = new Map<string, EntityPosition>();
     entities.forEach((entity, i) => {
-      const meta = (results[markers.length + 2 * i] as [null, Array<string | null>])[1];
+      const meta = results[markers.length + 2 * i] as Array<string | null>;
       if (meta[3] !== epoch) {
         out.set(entity, EMPTY);
         return;
       }
-      const scores = (results[markers.length + 1 + 2 * i] as [null, Array<string | null> | number])[1];
+      const scores = results[markers.length + 1 + 2 * i] as Array<string | null> | number;
       const ids = idsByEntity.get(entity) as string[];
       out.set(entity, {
         offset: meta[0] === null ? -1 : Number(meta[0]),
@@ -112,7 +111,7 @@ export class WindowStore {
         seen: Array.isArray(scores) ? new Set(ids.filter((_, j) => scores[j] !== null)) : EMPTY.seen,
       });
     });
-    return { markers: results.slice(0, markers.length).map(([, marker]) => marker as string | null), entities: out };
+    return { markers: results.slice(0, markers.length) as Array<string | null>, entities: out };
   }
 
   /**
@@ -171,8 +170,7 @@ export class WindowStore {
     const key = this.keys.windowsDue(side, partition);
     commands.push({ key, queue: (p) => p.zrangebyscore(key, '-inf', clockMs, 'LIMIT', 0, limit) });
     const results = await pipelined(this.redis, commands);
-    for (const [err] of results) if (err) throw err;
-    return (results[results.length - 1] as [null, string[]])[1];
+    return results[results.length - 1] as string[];
   }
 
   /** flushDue takes the queued due-index updates as commands for the next round trip. */
@@ -209,8 +207,7 @@ export class WindowStore {
   private async run(commands: PipelinedCommand[], entities: string[]): Promise<EntityMetrics[]> {
     const results = await pipelined(this.redis, commands);
     const out: EntityMetrics[] = [];
-    results.forEach(([err, raw], i) => {
-      if (err) throw err;
+    results.forEach((raw, i) => {
       // A stale epoch: the entity was rebuilt since this batch began, and the batch's partition is being replayed.
       if (raw === STALE_EPOCH) return;
       checkScriptResult('applyEntity', raw);

@@ -33,8 +33,7 @@ export class PenaltyStore {
       return { key, queue: (p) => p.hmget(key, 'until', 'rule', 'reason') };
     });
     const out = new Map<string, Penalty>();
-    (await pipelined(this.redis, reads)).forEach(([err, value], i) => {
-      if (err) throw err;
+    (await pipelined(this.redis, reads)).forEach((value, i) => {
       const [until, rule, reason] = value as Array<string | null>;
       if (until !== null) out.set(entities[i] as string, { until_ms: Number(until), rule_id: rule ?? '', reason: reason ?? '' });
     });
@@ -83,8 +82,7 @@ export class PenaltyStore {
       return { key, queue: (p) => p.hmget(key, 'until', 'rule', 'reason', 'since') };
     });
     const out: ActivePenalty[] = [];
-    (await pipelined(this.redis, reads)).forEach(([err, value], i) => {
-      if (err) throw err;
+    (await pipelined(this.redis, reads)).forEach((value, i) => {
       const [until, rule, reason, since] = value as Array<string | null>;
       if (until !== null) out.push({ entity: entities[i] as string, until_ms: Number(until), rule_id: rule ?? '', reason: reason ?? '', since_ms: Number(since ?? 0) });
     });

@@ -36,8 +36,7 @@ export class AlertStore {
       const key = this.keys.alertStates(entity);
       return { key, queue: (p) => p.hgetall(key) };
     }));
-    replies.forEach(([err, raw], i) => {
-      if (err) throw err;
+    replies.forEach((raw, i) => {
       const fields = raw as Record<string, string>;
       const alerts: EntityAlerts = { states: new Map(), applied: fields[APPLIED] ?? null };
       for (const ruleId in fields) if (ruleId !== APPLIED) alerts.states.set(ruleId, JSON.parse(fields[ruleId] as string) as AlertState);
@@ -85,7 +84,7 @@ export class AlertStore {
       writes.push({ key, queue: (p) => p.hdel(key, ...ruleIds) });
     }
     if (writes.length === 0) return;
-    for (const [err] of await pipelined(this.redis, writes)) if (err) throw err;
+    await pipelined(this.redis, writes);
     // Only once Redis has them: after a failed write the batch is retried from the states Redis still holds.
     for (const [entity, byRule] of states) {
       const known = this.cache.get(entity);

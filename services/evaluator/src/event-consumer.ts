@@ -58,8 +58,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
           const key = keys.accountStatus(e);
           return { key, queue: (p) => p.get(key) };
         });
-        (await pipelined(redis, reads)).forEach(([err, status], i) => {
-          if (err) throw err;
+        (await pipelined(redis, reads)).forEach((status, i) => {
           if (typeof status === 'string') statuses.set(entities[i] as string, status);
         });
         events = [];
@@ -77,7 +76,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ba
           const key = keys.accountStatus(entity);
           return { key, queue: (p) => p.set(key, status) };
         });
-        for (const [err] of await pipelined(redis, writes)) if (err) throw err;
+        await pipelined(redis, writes);
       }
       opts.onAlerts(alerts);
     },

@@ -68,9 +68,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       const key = keys.reportClaim(rule.id, tick);
       return [{ key, queue: (p) => p.set(key, token, 'PX', leaseMs, 'NX') }, { key, queue: (p) => p.get(key) }];
     }));
-    for (const [err] of replies) if (err) throw err;
     return due.map(({ rule, tick }, i) => {
-      const [set, held] = [replies[2 * i]?.[1], replies[2 * i + 1]?.[1]];
+      const [set, held] = [replies[2 * i], replies[2 * i + 1]];
       return { rule, tick, key: keys.reportClaim(rule.id, tick), outcome: set === 'OK' ? 'ours' : held === DONE ? 'done' : 'busy' };
     });
   };
@@ -86,7 +85,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     // Publish, then mark done: a crash in between re-sends the same event ids once the lease runs out.
     await opts.publish(events);
     const marks = ours.map((c): PipelinedCommand => ({ key: c.key, queue: (p) => p.set(c.key, DONE, 'PX', catchupMs + leaseMs + DONE_MARGIN_MS) }));
-    for (const [err] of await pipelined(redis, marks)) if (err) throw err;
+    await pipelined(redis, marks);
     for (const c of ours) c.outcome = 'done';
     for (const c of ours) log.info({ rule: c.rule.id, tick: new Date(c.tick).toISOString(), entities: entities.get(c.rule.id)?.length ?? 0 }, 'reports sent');
     opts.onReports(events);

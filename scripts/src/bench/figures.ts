@@ -16,14 +16,24 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** procStat reads the fields of /proc/<pid>/stat after the command name (Linux), or null when the process is gone. */
+function procStat(pid: number | string): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  } catch {
+    return null;
+  }
+}
+
+/** processCpu is the CPU time (user + system) in a process's stat fields. */
+function processCpu(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** cpuSeconds reads the CPU time (user + system) a process has used so far, from /proc (Linux); NaN when it is gone. */
 export function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
+  const fields = procStat(pid);
+  return fields === null ? NaN : processCpu(fields);
 }
 
 // USER_HZ: 100 on every Linux architecture Node runs on.
@@ -34,12 +44,9 @@ export function groupCpuSeconds(pgid: number): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-      // Gone meanwhile.
-    }
+    // A process gone meanwhile has no fields.
+    const fields = procStat(entry);
+    if (fields !== null && Number(fields[2]) === pgid) total += processCpu(fields);
   }
   return total;
 }

@@ -173,6 +173,49 @@ describe('Replay', () => {
     ]);
   });
 
+  it('judges for, repeat and a quiet account\'s balance at their deadlines while another customer drives the clock', () => {
+    const replay = new Replay(rules(`
+- { id: quiet-repeat, title: Quiet repeat, scope: { customer: quiet }, area: attempts, operator: ">=", threshold: 30, sample_period: 30m, repeat: 4m, level: info, notify: [] }
+- { id: quiet-for, title: Quiet for, scope: { customer: quiet }, area: attempts, operator: ">=", threshold: 30, sample_period: 30m, for: 3m, level: info, notify: [] }
+- { id: quiet-hour, title: Quiet hour, scope: { customer: quiet }, area: attempts, operator: ">=", threshold: 30, sample_period: 1h, for: 3m, repeat: 4m, level: info, notify: [] }
+- { id: wallet-low, title: Wallet low, scope: { customer: wallet }, area: balance, operator: "<", threshold: 10, for: 10m, level: info, notify: [] }
+`), { periodsMs: [1_800_000, 3_600_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    const MIN = 60_000;
+    // 40 calls in under a minute, then silence; the 30th ends at t + 43.5 s.
+    for (let i = 0; i < 40; i++) replay.push(cdr('quiet', `q${i}`, t + i * 1_500 - 500, t + i * 1_500));
+    replay.push({ type: 'account', entity: 'customer:wallet', name: 'Wallet', class: null, status: 'active', balance: 5, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t + 30_000 });
+    // Another customer's calls, one every 10 s until t + 21 min, move the clock; the quiet ones never change again.
+    for (let ms = 60_000; ms <= 21 * MIN; ms += 10_000) replay.push(cdr('busy', `b${ms}`, t + ms - 500, t + ms));
+    const tq = t + 43_500;
+    const at = (rule: string, type: string, atMs: number, value = 30) => ({ type, rule, entity: 'customer:quiet', value, at: atMs });
+    expect(replay.finish()).toEqual([
+      at('quiet-repeat', 'fired', tq),
+      { type: 'fired', rule: 'wallet-low', entity: 'customer:wallet', value: 5, at: t + 30_000 + 10 * MIN },
+      // Deadlines are judged on the last observation: 40 calls in the window by then.
+      at('quiet-for', 'fired', tq + 3 * MIN, 40),
+      at('quiet-hour', 'fired', tq + 3 * MIN, 40),
+      at('quiet-repeat', 'repeated', tq + 4 * MIN, 40),
+      at('quiet-hour', 'repeated', tq + 7 * MIN, 40),
+      at('quiet-repeat', 'repeated', tq + 8 * MIN, 40),
+      at('quiet-hour', 'repeated', tq + 11 * MIN, 40),
+      at('quiet-repeat', 'repeated', tq + 12 * MIN, 40),
+      at('quiet-hour', 'repeated', tq + 15 * MIN, 40),
+      at('quiet-repeat', 'repeated', tq + 16 * MIN, 40),
+      at('quiet-hour', 'repeated', tq + 19 * MIN, 40),
+      at('quiet-repeat', 'repeated', tq + 20 * MIN, 40),
+    ].sort((a, b) => a.at - b.at));
+  });
+
+  it('judges a deadline at the time of an event after that event, and one the clock has not passed not at all', () => {
+    const replay = new Replay(rules('{ id: slow, title: Slow, scope: { customer: acme }, area: attempts, operator: ">=", threshold: 1, sample_period: 30m, for: 1m, repeat: 1m, level: info, notify: [] }'), { periodsMs: [1_800_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
+    replay.push(cdr('acme', 'a1', t - 500, t));
+    // At t + 1 min, the deadline of `for`: acme's own call there decides, with its own value (2 calls).
+    replay.push(cdr('acme', 'a2', t + 59_000, t + 60_000));
+    replay.push(cdr('other', 'o1', t + 119_000, t + 120_000));
+    // The repeat at t + 2 min is where the clock is: not passed, not judged.
+    expect(replay.finish()).toEqual([{ type: 'fired', rule: 'slow', entity: 'customer:acme', value: 2, at: t + 60_000 }]);
+  });
+
   it('gives script rules no data without a sandbox', () => {
     const replay = new Replay(rules('{ id: any, title: Any, scope: { all: customers }, area: script, script: "return true", level: info, notify: [] }'), { periodsMs: [60_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
     replay.push(cdr('acme', 'a1', t - 500, t));

@@ -1,11 +1,11 @@
 import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
 import { decidePenalty, enableAction, type Penalty } from '@callwatch/enforcer';
-import { accountEvent, actionEvent, evaluateSnapshot, paymentEvent } from '@callwatch/evaluator';
+import { accountEvent, actionEvent, applicableRules, evaluateRules, paymentEvent } from '@callwatch/evaluator';
 import {
-  RuleIndex, eventAlerts, reportEntities, reportValue, ruleSchedule, scheduleTicks,
-  type AlertState, type AlertTransition, type RuleEvent, type Schedule, type ScriptError, type ScriptSandbox,
+  DeadlineQueue, RuleIndex, entityDeadline, eventAlerts, judgeDeadlines, reportEntities, reportValue, ruleSchedule, scheduleTicks, transitionEvent,
+  type AlertState, type RuleEvent, type Schedule, type ScriptError, type ScriptSandbox, type TransitionEvent,
 } from '@callwatch/rules';
-import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
+import type { MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** ReplayOptions are the aggregator settings a replay runs with (the live service's AGGREGATOR_* variables). */
 export interface ReplayOptions {
@@ -34,7 +34,8 @@ interface ReportClock {
  * Replay runs the aggregator's window code (MemoryStore, the in-memory twin of the Lua script) and the
  * evaluator's decisions over events in file order, with a virtual clock that follows event time: the largest
  * CDR end or call start seen. The evaluator runs after every event, and whenever the clock passes a time at
- * which an entity's window changes (a bucket leaves it), at exactly that time. Event rules fire on completed
+ * which an entity's window changes (a bucket leaves it), at exactly that time; an alert's deadlines (the end of
+ * `for`, each repeat) are judged when the clock passes them, at exactly their time. Event rules fire on completed
  * payments, account status changes and the penalty actions of the replay itself, as the live evaluator's event
  * consumer does, but with no wall clock to judge an event's age by. Report rules report at every tick of their
  * schedule that the clock passes, as the live scheduler does by the wall clock.
@@ -47,6 +48,8 @@ export class Replay {
   // The last account status of each entity, which an account snapshot must differ from to be a status change.
   private readonly statuses = new Map<string, string>();
   private readonly due = new Map<string, number>();
+  // Each entity's earliest alert deadline.
+  private readonly deadlines = new DeadlineQueue();
   private readonly penalties = new Map<string, Penalty>();
   // Each entity's last snapshot: its metrics until its windows next change, which is what a report reads.
   private readonly snapshots = new Map<string, MetricSnapshot>();
@@ -106,35 +109,40 @@ export class Replay {
   }
 
   /**
-   * advance moves the clock to `toMs`: in time order, every window that changes before it is slid (and its entity
-   * evaluated at that time), every penalty that ends before it is lifted, and every report tick before it is sent,
-   * after the windows and penalties of its own time.
+   * advance moves the clock to `toMs`: in time order, every penalty that ends by then is lifted, every window that
+   * changes before it is slid (and its entity evaluated at that time), every alert deadline before it is judged, and
+   * every report tick before it is sent. At equal times they go in that order, after the events of that time: an
+   * event at `toMs` is applied after this, and what falls due at `toMs` itself (but a penalty's end) waits for the
+   * clock to pass it.
    */
   private advance(toMs: number): void {
     // The first event starts the clock: the schedules start there too, not at the epoch.
     if (this.clockMs === 0) for (const r of this.reports) r.nextMs = nextTick(r.schedule, toMs - 1);
     for (;;) {
-      let next: [string, number] | null = null;
-      for (const [entity, dueMs] of this.due) if (dueMs < toMs && (next === null || dueMs < next[1])) next = [entity, dueMs];
       let ending: [string, Penalty] | null = null;
       for (const [entity, penalty] of this.penalties) if (penalty.until_ms <= toMs && (ending === null || penalty.until_ms < ending[1].until_ms)) ending = [entity, penalty];
+      let slide: [string, number] | null = null;
+      for (const [entity, dueMs] of this.due) if (dueMs < toMs && (slide === null || dueMs < slide[1])) slide = [entity, dueMs];
+      const earliest = this.deadlines.peek();
+      const deadline = earliest !== null && earliest.time < toMs ? earliest : null;
       let report: ReportClock | null = null;
       for (const r of this.reports) if (r.nextMs !== null && r.nextMs < toMs && (report === null || r.nextMs < (report.nextMs as number))) report = r;
+      const slideMs = slide?.[1] ?? Infinity;
+      const deadlineMs = deadline?.time ?? Infinity;
       const reportMs = report?.nextMs ?? Infinity;
-      if (ending !== null && (next === null || ending[1].until_ms <= next[1]) && ending[1].until_ms <= reportMs) {
+      if (ending !== null && ending[1].until_ms <= Math.min(slideMs, deadlineMs, reportMs)) {
         const [entity, penalty] = ending;
         this.penalties.delete(entity);
         this.out.push({ type: 'enable', rule: penalty.rule_id, entity, at: penalty.until_ms, until: penalty.until_ms });
         // The enforcer's action when a penalty expires, which event rules see as penalty_lifted.
         this.onRuleEvent(actionEvent(enableAction(entity, penalty, penalty.until_ms)));
-        continue;
-      }
-      if (next !== null && next[1] <= reportMs) {
-        this.evaluate(this.store.tick([next[0]], next[1]));
-        continue;
-      }
-      if (report === null) return;
-      this.report(report);
+      } else if (slide !== null && slideMs <= Math.min(deadlineMs, reportMs)) {
+        this.evaluate(this.store.tick([slide[0]], slideMs));
+      } else if (deadline !== null && deadlineMs <= reportMs) {
+        this.judgeDeadlines(deadline.key, deadlineMs);
+      } else if (report !== null) {
+        this.report(report);
+      } else return;
     }
   }
 
@@ -158,14 +166,34 @@ export class Replay {
       else this.due.delete(m.entity);
       const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late, version: m.version };
       this.snapshots.set(m.entity, snapshot);
-      const rules = this.index.forEntity(m.entity, this.accounts.get(m.entity));
-      const stateOf = (id: string) => this.states.get(`${id}|${m.entity}`);
-      for (const { rule, state, event, scriptError } of evaluateSnapshot(rules, snapshot, stateOf, this.accounts.get(m.entity), { scripts: this.scripts })) {
+      const rules = this.rulesOf(m.entity);
+      for (const { rule, state, event, scriptError } of evaluateRules(rules, snapshot, this.stateOf(m.entity), { scripts: this.scripts })) {
         this.states.set(`${rule.id}|${m.entity}`, state);
         if (scriptError) this.scriptErrors.set(rule.id, { error: scriptError, count: (this.scriptErrors.get(rule.id)?.count ?? 0) + 1 });
         if (event) this.emit(event, rule);
       }
+      this.deadlines.set(m.entity, entityDeadline(rules, this.stateOf(m.entity)));
     }
+  }
+
+  /** judgeDeadlines judges an entity's alert deadlines at `atMs` (its earliest), on its last observations. */
+  private judgeDeadlines(entity: string, atMs: number): void {
+    const rules = this.rulesOf(entity);
+    for (const { rule, state, event } of judgeDeadlines(rules, this.stateOf(entity), atMs + 1)) {
+      this.states.set(`${rule.id}|${entity}`, state);
+      if (event) this.emit(transitionEvent(rule, entity, event), rule);
+    }
+    this.deadlines.set(entity, entityDeadline(rules, this.stateOf(entity)));
+  }
+
+  // The rules judged on an entity's snapshots (threshold and script rules in its scope), as the live evaluator picks them.
+  private rulesOf(entity: string): Rule[] {
+    const account = this.accounts.get(entity);
+    return applicableRules(this.index.forEntity(entity, account), entity, account);
+  }
+
+  private stateOf(entity: string): (ruleId: string) => AlertState | undefined {
+    return (ruleId) => this.states.get(`${ruleId}|${entity}`);
   }
 
   /** onRuleEvent emits the alerts of the event rules that an event matches, as the live evaluator's event consumer does. */
@@ -179,7 +207,7 @@ export class Replay {
    * emit records an alert event, then the enforcer's decision on the same clock: a disable until the fire time
    * plus the rule's penalty (extended by a second firing), which event rules see as penalty_applied.
    */
-  private emit(alert: AlertEvent & { type: AlertTransition['type'] }, rule: Rule): void {
+  private emit(alert: TransitionEvent, rule: Rule): void {
     this.out.push({ type: alert.type, rule: alert.rule_id, entity: alert.entity, value: alert.value, at: alert.at_ms });
     const penalty = decidePenalty(this.penalties.get(alert.entity) ?? null, alert, rule);
     if (!penalty) return;

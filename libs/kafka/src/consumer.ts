@@ -62,6 +62,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   handle: (batch: Batch<SchemaTypes[N]>) => Promise<void>;
   /** Called when the group (re)assigns partitions to this consumer: topic -> partitions. */
   onAssigned?: (assignment: ReadonlyMap<string, number[]>) => void;
+  /** Called when this consumer learns that its group is rebalancing: its partitions may go to others until `onAssigned`. */
+  onRebalancing?: () => void;
   onDeadLetter?: (count: number, code: string, topic: string) => void;
   /** Where to report each partition's lag (callwatch_consumer_lag_messages), as of its last batch. */
   registry?: Registry;
@@ -141,6 +143,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
     assignment = new Map(Object.entries(payload.memberAssignment));
     opts.onAssigned?.(assignment);
   });
+  consumer.on(consumer.events.REBALANCING, () => opts.onRebalancing?.());
   await consumer.connect();
   const schemas = new Map<string, N>([[topic, schema], ...(opts.alsoTopics ?? []).map((t): [string, N] => [t.topic, t.schema])]);
   // Right after its topics are created, a broker may not list them yet (UNKNOWN_TOPIC_OR_PARTITION, retriable):

@@ -64,6 +64,19 @@ export async function pipelined(redis: Redis, commands: readonly PipelinedComman
   return replies.map(([, value]) => value);
 }
 
+/**
+ * pipelinedInOrder sends stages of commands so that no command of a stage is run before every command of the stages
+ * before it was: one pipeline on a standalone Redis (one connection keeps order, so a client that dies midway leaves
+ * a prefix), one round trip per stage that has commands on a Cluster (whose nodes keep no order between them).
+ */
+export async function pipelinedInOrder(redis: Redis, stages: ReadonlyArray<readonly PipelinedCommand[]>): Promise<void> {
+  if (!clusterOf(redis)) {
+    await pipelined(redis, stages.flat());
+    return;
+  }
+  for (const stage of stages) if (stage.length > 0) await pipelined(redis, stage);
+}
+
 /** clusterOf is the Cluster client behind `redis`, or null for a standalone Redis. */
 function clusterOf(redis: Redis): Cluster | null {
   return (redis as unknown as { isCluster?: boolean }).isCluster === true ? (redis as unknown as Cluster) : null;

@@ -65,6 +65,19 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:alerts`;
   }
 
+  /**
+   * alertDeadlines indexes, for one partition of the metric topic, each entity's earliest alert deadline (the end of a
+   * `for`, the next repeat), scored by it: what the partition's owner judges when its clock passes them.
+   */
+  alertDeadlines(partition: number): string {
+    return `${this.prefix}{deadlines:${partition}}:alerts`;
+  }
+
+  /** alertClock holds one metric partition's event-time clock and the wall time it last moved (fields `clock`, `wall`). */
+  alertClock(partition: number): string {
+    return `${this.prefix}{deadlines:${partition}}:clock`;
+  }
+
   /** accountStatus is the entity's last account status seen by the evaluator's event rules (to notice a change). */
   accountStatus(entity: string): string {
     return `${this.prefix}{${entity}}:account-status`;

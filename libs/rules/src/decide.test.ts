@@ -1,6 +1,6 @@
 import type { Rule } from '@callwatch/schemas';
-import { alertRuleFields, decide, nextDeadline, type AlertState } from './decide';
-import { makeRule } from './rule.test-helper';
+import { alertRuleFields, decide, decideAtDeadline, entityDeadline, judgeDeadlines, nextDeadline, type AlertState } from './decide';
+import { makeRule } from './testing';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -84,9 +84,24 @@ describe('decide', () => {
     expect(reset.state).toEqual({ status: 'ok', since_ms: HOUR + 9, first_fired_at_ms: null, last_notified_ms: null, value: 40 });
   });
 
-  it('returns the same state object when there is no data', () => {
+  it('marks a state whose last observation had no data, and returns the same object while that goes on', () => {
     const state: AlertState = { status: 'pending', since_ms: 0, first_fired_at_ms: null, last_notified_ms: null, value: 10 };
-    expect(decide(makeRule({ for_ms: MIN }), state, { value: null, attempts: null }, 2 * MIN)).toEqual({ state, event: null });
+    const held = decide(makeRule({ for_ms: MIN }), state, { value: null, attempts: null }, 2 * MIN);
+    expect(held).toEqual({ state: { ...state, no_data: true }, event: null });
+    expect(decide(makeRule({ for_ms: MIN }), held.state, { value: null, attempts: null }, 3 * MIN).state).toBe(held.state);
+    expect(decide(makeRule({ for_ms: MIN }), held.state, { value: 50, attempts: 5 }, 4 * MIN).state).toEqual({ status: 'ok', since_ms: 4 * MIN, first_fired_at_ms: null, last_notified_ms: null, value: 50 });
+  });
+
+  it('returns the same state object when an observation changes nothing', () => {
+    const rule = makeRule();
+    const fired = decide(rule, undefined, { value: 10, attempts: 5 }, 0).state;
+    expect(decide(rule, fired, { value: 10, attempts: 5 }, MIN).state).toBe(fired);
+  });
+
+  it('judges an observation older than the last transition at the time of that transition', () => {
+    const rule = makeRule({ repeat_ms: HOUR });
+    const repeated = decideAtDeadline(rule, decide(rule, undefined, { value: 10, attempts: 5 }, 0).state, HOUR);
+    expect(decide(rule, repeated.state, { value: 50, attempts: 5 }, HOUR - MIN).event).toEqual({ type: 'reset', at_ms: HOUR, first_fired_at_ms: 0, value: 50 });
   });
 
   it('rejects a rule with an unknown operator', () => {
@@ -106,5 +121,70 @@ describe('nextDeadline', () => {
     ['firing without repeat has none', { repeat_ms: 0 }, at('firing', 0, 0), null],
   ])('%s', (_name, overrides, state, deadline) => {
     expect(nextDeadline(makeRule(overrides), state)).toBe(deadline);
+  });
+});
+
+describe('deadlines', () => {
+  // An observation is [now, value, attempts?]; a deadline step is [now, 'deadline'], judged on the last observation.
+  type Timed = Step | [now: number, kind: 'deadline'];
+
+  function timeline(rule: Rule, steps: Timed[]): { events: string[]; state: AlertState | undefined } {
+    let state: AlertState | undefined;
+    const events: string[] = [];
+    for (const step of steps) {
+      const [now] = step;
+      let decision;
+      if (step[1] === 'deadline') {
+        expect(state && nextDeadline(rule, state)).toBe(now);
+        decision = decideAtDeadline(rule, state as AlertState, now);
+      } else {
+        decision = decide(rule, state, { value: step[1], attempts: step[2] === undefined ? 100 : step[2] }, now);
+      }
+      state = decision.state;
+      if (decision.event) events.push(`${decision.event.type}@${decision.event.at_ms}=${decision.event.value}`);
+    }
+    return { events, state };
+  }
+
+  it.each<[string, Partial<Rule>, Timed[], string[], AlertState['status'], number | null]>([
+    ['for expires exactly at start + for, on the last value', { for_ms: 3 * MIN }, [[10, 20], [MIN, 25], [3 * MIN + 10, 'deadline']], [`fired@${3 * MIN + 10}=25`], 'firing', null],
+    ['a condition that stops holding before the deadline cancels it', { for_ms: 3 * MIN }, [[0, 20], [2 * MIN, 50]], [], 'ok', null],
+    ['a break and a new start move the deadline', { for_ms: 3 * MIN }, [[0, 20], [MIN, 50], [2 * MIN, 20], [5 * MIN, 'deadline']], [`fired@${5 * MIN}=20`], 'firing', null],
+    ['no data before the deadline holds it: no deadline until data comes', { for_ms: 3 * MIN, min_attempts: 10 }, [[0, 20], [MIN, 20, 2]], [], 'pending', null],
+    ['data after the deadline fires at once', { for_ms: 3 * MIN, min_attempts: 10 }, [[0, 20], [MIN, 20, 2], [10 * MIN, 20]], [`fired@${10 * MIN}=20`], 'firing', null],
+    ['repeats on the grid fire time + k × repeat', { repeat_ms: 4 * MIN }, [[7, 20], [4 * MIN + 7, 'deadline'], [8 * MIN + 7, 'deadline'], [12 * MIN + 7, 'deadline']], ['fired@7=20', `repeated@${4 * MIN + 7}=20`, `repeated@${8 * MIN + 7}=20`, `repeated@${12 * MIN + 7}=20`], 'firing', 16 * MIN + 7],
+    ['a repeat after for starts at the fire time', { for_ms: 3 * MIN, repeat_ms: 4 * MIN }, [[0, 20], [3 * MIN, 'deadline'], [7 * MIN, 'deadline']], [`fired@${3 * MIN}=20`, `repeated@${7 * MIN}=20`], 'firing', 11 * MIN],
+    ['a repeat is judged on the last value', { repeat_ms: 4 * MIN }, [[0, 20], [MIN, 12], [4 * MIN, 'deadline']], ['fired@0=20', `repeated@${4 * MIN}=12`], 'firing', 8 * MIN],
+    ['a reset before the repeat cancels it', { repeat_ms: 4 * MIN }, [[0, 20], [MIN, 50]], ['fired@0=20', `reset@${MIN}=50`], 'ok', null],
+    ['an observation at the deadline decides, with its own value', { for_ms: 3 * MIN }, [[0, 20], [3 * MIN, 15]], [`fired@${3 * MIN}=15`], 'firing', null],
+    ['no repeat without data', { repeat_ms: 4 * MIN, min_attempts: 10 }, [[0, 20], [MIN, 20, 1]], ['fired@0=20'], 'firing', null],
+    ['hysteresis: a value between the thresholds keeps the repeat', { threshold: 30, reset_threshold: 35, repeat_ms: 4 * MIN }, [[0, 20], [MIN, 33], [4 * MIN, 'deadline']], ['fired@0=20', `repeated@${4 * MIN}=33`], 'firing', 8 * MIN],
+  ])('%s', (_name, overrides, steps, events, status, next) => {
+    const rule = makeRule(overrides);
+    const result = timeline(rule, steps);
+    expect(result.events).toEqual(events);
+    expect(result.state?.status).toBe(status);
+    expect(nextDeadline(rule, result.state as AlertState)).toBe(next);
+  });
+
+  it('judgeDeadlines decides every deadline before a time, in time order across rules, and leaves one at that time', () => {
+    const asr = makeRule({ id: 'asr', for_ms: 3 * MIN, repeat_ms: 4 * MIN });
+    const cps = makeRule({ id: 'cps', repeat_ms: 5 * MIN });
+    const states = new Map<string, AlertState>([
+      ['asr', decide(asr, undefined, { value: 20, attempts: 5 }, 0).state],
+      ['cps', decide(cps, undefined, { value: 20, attempts: 5 }, MIN).state],
+    ]);
+    const judged = judgeDeadlines([asr, cps], (id) => states.get(id), 11 * MIN);
+    expect(judged.map((d) => `${d.rule.id} ${d.event?.type}@${d.at / MIN}`)).toEqual(['asr fired@3', 'cps repeated@6', 'asr repeated@7']);
+    for (const d of judged) states.set(d.rule.id, d.state);
+    expect(entityDeadline([asr, cps], (id) => states.get(id))).toBe(11 * MIN);
+    expect(judgeDeadlines([asr, cps], (id) => states.get(id), 11 * MIN)).toEqual([]);
+    expect(judgeDeadlines([asr, cps], (id) => states.get(id), 11 * MIN + 1).map((d) => `${d.rule.id}@${d.at / MIN}`)).toEqual(['asr@11', 'cps@11']);
+  });
+
+  it('entityDeadline is null when no state has a deadline', () => {
+    const rule = makeRule();
+    expect(entityDeadline([rule], () => undefined)).toBeNull();
+    expect(entityDeadline([rule], () => decide(rule, undefined, { value: 20, attempts: 5 }, 0).state)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { eventAlerts, filterMatches, type RuleEvent } from './event-rules';
 import { formatRuleError, validateRuleFiles } from './rule-file';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 
 const payment = (source: string, amount = 50): RuleEvent => ({
   name: 'payment_completed', entity: 'customer:acme', id: `p-${source}-${amount}`, at_ms: 1_000, value: amount,

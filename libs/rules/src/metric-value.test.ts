@@ -1,6 +1,6 @@
 import type { MetricSnapshot, Rule, Window } from '@callwatch/schemas';
 import { metricValue, type Observation } from './metric-value';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 import { ScriptSandbox } from './script-sandbox';
 
 const window = (overrides: Partial<Window>): Window => ({

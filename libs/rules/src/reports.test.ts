@@ -1,6 +1,6 @@
 import type { Account, MetricSnapshot, Rule } from '@callwatch/schemas';
 import { reportEntities, reportEvent, reportValue } from './reports';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 
 const rule = (scope: Rule['scope']): Rule => makeRule({
   id: 'daily-balance', title: 'Daily balance', scope, area: 'balance', operator: null, threshold: null, sample_period_ms: null, level: 'info',

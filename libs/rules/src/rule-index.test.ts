@@ -1,6 +1,6 @@
 import type { Rule, RuleScope } from '@callwatch/schemas';
 import { RuleIndex } from './rule-index';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 import { ruleApplies } from './scope';
 
 const SCOPES: RuleScope[] = [

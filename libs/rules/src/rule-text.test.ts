@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { Rule } from '@callwatch/schemas';
 import { validateRuleFiles } from './rule-file';
 import { ruleChanges, ruleEquals, ruleToFile } from './rule-text';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 
 const opts = { knownTemplates: new Set(['low-asr']), appliedBy: 'bob', now: 42 };
 

@@ -1,5 +1,5 @@
 import { cronProblem, isReportRule, reportTicks, ruleSchedule, scheduleTicks, type DueInput, type Schedule } from './schedule';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -1,5 +1,5 @@
 import type { RuleScope } from '@callwatch/schemas';
-import { makeRule } from './rule.test-helper';
+import { makeRule } from './testing';
 import { ruleApplies } from './scope';
 
 describe('ruleApplies', () => {

@@ -1,5 +1,7 @@
-import type { AlertState } from '@callwatch/rules';
-import { pipelined, type PipelinedCommand, type RedisKeys, type Redis } from '@callwatch/redis';
+import { nextDeadline, type AlertState } from '@callwatch/rules';
+import type { Rule } from '@callwatch/schemas';
+import { pipelined, pipelinedInOrder, type PipelinedCommand, type RedisKeys, type Redis } from '@callwatch/redis';
+import type { PartitionTime } from './partition-clock';
 
 /**
  * AlertStore keeps the alert states of an entity in one hash in its hash slot, one field per rule: a batch reads
@@ -59,16 +61,23 @@ export class AlertStore {
   }
 
   /**
-   * save writes many states, deletes others and records the snapshot each entity was judged on, in one round trip
-   * and one atomic HSET per entity (plus an HDEL): `states` is entity -> rule id -> state, `removed` is entity ->
-   * rule ids whose states go, `applied` is entity -> snapshot position (see `snapshotPosition`).
+   * save writes many states, deletes others and records the snapshot each entity was judged on, in one atomic HSET
+   * per entity (plus an HDEL): `states` is entity -> rule id -> state, `removed` is entity -> rule ids whose states go,
+   * `applied` is entity -> snapshot position (see `snapshotPosition`). With `deadlines`, it also moves entities in
+   * their partition's deadline index, and saves the partition's clock, so that the index never holds a deadline later
+   * than a saved state's: a deadline that comes sooner is indexed before the states are written, one that goes later
+   * or away after (a crash in between leaves an early entry, which is judged, finds nothing due and is moved on).
+   * One round trip on a standalone Redis; on a Cluster, one per stage that has commands.
    */
   async save(
     states: ReadonlyMap<string, ReadonlyMap<string, AlertState>>,
     removed: ReadonlyMap<string, readonly string[]> = new Map(),
     applied: ReadonlyMap<string, string> = new Map(),
+    deadlines?: DeadlineWrites,
   ): Promise<void> {
+    const sooner: PipelinedCommand[] = [];
     const writes: PipelinedCommand[] = [];
+    const later: PipelinedCommand[] = [];
     for (const entity of new Set([...states.keys(), ...applied.keys()])) {
       const fields: Record<string, string> = {};
       for (const [ruleId, state] of states.get(entity) ?? []) fields[ruleId] = JSON.stringify(state);
@@ -83,8 +92,28 @@ export class AlertStore {
       const key = this.keys.alertStates(entity);
       writes.push({ key, queue: (p) => p.hdel(key, ...ruleIds) });
     }
-    if (writes.length === 0) return;
-    await pipelined(this.redis, writes);
+    if (deadlines) {
+      const key = this.keys.alertDeadlines(deadlines.partition);
+      const earlier: Array<number | string> = [];
+      const moved: Array<number | string> = [];
+      const gone: string[] = [];
+      for (const [entity, before, after] of deadlines.moves) {
+        if (after === null) {
+          if (before !== undefined) gone.push(entity);
+        } else if (before === undefined || after < before) earlier.push(after, entity);
+        else if (after > before) moved.push(after, entity);
+      }
+      if (earlier.length > 0) sooner.push({ key, queue: (p) => p.zadd(key, ...earlier) });
+      if (moved.length > 0) later.push({ key, queue: (p) => p.zadd(key, ...moved) });
+      if (gone.length > 0) later.push({ key, queue: (p) => p.zrem(key, ...gone) });
+      const { clock } = deadlines;
+      if (clock?.clockMs != null) {
+        const clockKey = this.keys.alertClock(deadlines.partition);
+        writes.push({ key: clockKey, queue: (p) => p.hset(clockKey, { clock: String(clock.clockMs), wall: String(clock.wallMs) }) });
+      }
+    }
+    if (sooner.length + writes.length + later.length === 0) return;
+    await pipelinedInOrder(this.redis, [sooner, writes, later]);
     // Only once Redis has them: after a failed write the batch is retried from the states Redis still holds.
     for (const [entity, byRule] of states) {
       const known = this.cache.get(entity);
@@ -98,6 +127,20 @@ export class AlertStore {
       const known = this.cache.get(entity);
       if (known) known.applied = position;
     }
+  }
+
+  /** loadDeadlines reads one metric partition's deadline index (entity, earliest deadline) and its clock. */
+  async loadDeadlines(partition: number): Promise<{ deadlines: Array<[string, number]>; time: PartitionTime }> {
+    const key = this.keys.alertDeadlines(partition);
+    const clockKey = this.keys.alertClock(partition);
+    const [scored, clock] = (await pipelined(this.redis, [
+      { key, queue: (p) => p.zrange(key, 0, -1, 'WITHSCORES') },
+      { key: clockKey, queue: (p) => p.hgetall(clockKey) },
+    ])) as [string[], Record<string, string>];
+    const deadlines: Array<[string, number]> = [];
+    for (let i = 0; i + 1 < scored.length; i += 2) deadlines.push([scored[i] as string, Number(scored[i + 1])]);
+    const time: PartitionTime = clock.clock === undefined ? { clockMs: null, wallMs: 0 } : { clockMs: Number(clock.clock), wallMs: Number(clock.wall) };
+    return { deadlines, time };
   }
 
   private remember(entity: string, alerts: EntityAlerts): void {
@@ -116,6 +159,17 @@ export interface EntityAlerts {
   states: Map<string, AlertState>;
   /** the position of the last metric snapshot judged (`snapshotPosition`), null before the first */
   applied: string | null;
+}
+
+/**
+ * DeadlineWrites are the changes of one metric partition's deadline index that a save makes: per entity, its earliest
+ * deadline as the index holds it (undefined: none) and as the saved states give it (null: none); and the partition's
+ * clock to save with them.
+ */
+export interface DeadlineWrites {
+  partition: number;
+  moves: Iterable<[entity: string, before: number | undefined, after: number | null]>;
+  clock?: PartitionTime;
 }
 
 // Rule ids are slugs that start with a letter or digit, so this field never names a rule.
@@ -155,10 +209,13 @@ function parsePosition(position: string | null): { partition: number; offset: bi
 }
 
 /**
- * stateChanged tells whether a new state must be written back: a change of status or of any of its times.
- * The last observed value alone does not count, or every snapshot would rewrite every state.
+ * stateChanged tells whether a new state must be written back: a change of status or of any of its times, or, while
+ * the state has a deadline (its value is what the deadline is judged on), of its value or of whether it has data.
+ * The last observed value alone does not count otherwise, or every snapshot would rewrite every state.
  */
-export function stateChanged(before: AlertState | undefined, after: AlertState): boolean {
-  return before === undefined || before.status !== after.status || before.since_ms !== after.since_ms
-    || before.first_fired_at_ms !== after.first_fired_at_ms || before.last_notified_ms !== after.last_notified_ms;
+export function stateChanged(rule: Rule, before: AlertState | undefined, after: AlertState): boolean {
+  if (before === undefined || before.status !== after.status || before.since_ms !== after.since_ms
+    || before.first_fired_at_ms !== after.first_fired_at_ms || before.last_notified_ms !== after.last_notified_ms) return true;
+  if (before.value === after.value && before.no_data === after.no_data) return false;
+  return nextDeadline(rule, after) !== null || nextDeadline(rule, before) !== null;
 }

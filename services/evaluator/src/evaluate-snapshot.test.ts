@@ -93,7 +93,7 @@ describe('evaluateSnapshot', () => {
       expect(stuck?.scriptError?.code).toBe('CW_ERR_SCRIPT_TIMEOUT');
       expect(held?.scriptError?.code).toBe('CW_ERR_SCRIPT_TIMEOUT');
       expect(held?.event).toBeNull();
-      expect(held?.state).toEqual(fired?.state);
+      expect(held?.state).toEqual({ ...fired?.state, no_data: true });
       expect(next?.scriptError).toBeNull();
       expect(next?.event).toMatchObject({ type: 'fired', rule_id: 'next', value: 1 });
     });

@@ -1,12 +1,12 @@
-import { alertEventId, decide, isReportRule, metricValue, ruleApplies, type AlertState, type AlertTransition, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
-import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
+import { decide, isReportRule, metricValue, ruleApplies, transitionEvent, type AlertState, type ScriptError, type ScriptSandbox, type TransitionEvent } from '@callwatch/rules';
+import type { MetricSnapshot, Rule } from '@callwatch/schemas';
 
 /** Evaluation is the outcome of one rule on one snapshot: the new state, and the alert event if there was a transition. */
 export interface Evaluation {
   rule: Rule;
   state: AlertState;
   /** a transition: fired, repeated or reset (reports come from the scheduler, never from a snapshot) */
-  event: (AlertEvent & { type: AlertTransition['type'] }) | null;
+  event: TransitionEvent | null;
   /** scriptError is why a script rule had no data on this snapshot (so its state was held), to be reported. */
   scriptError: ScriptError | null;
 }
@@ -62,27 +62,10 @@ export function evaluateRules(
   for (const rule of applicable) {
     const observation = metricValue(rule, snapshot, options.scripts);
     const decision = decide(rule, stateOf(rule.id), observation, now);
-    const transition = decision.event;
     out.push({
       rule,
       state: decision.state,
-      event: transition && {
-        event_id: alertEventId(rule.id, snapshot.entity, transition.type, transition.at_ms),
-        type: transition.type,
-        rule_id: rule.id,
-        rule_title: rule.title,
-        entity: snapshot.entity,
-        area: rule.area,
-        value: transition.value,
-        threshold: rule.threshold,
-        reset_threshold: rule.reset_threshold,
-        operator: rule.operator,
-        level: rule.level,
-        sample_period_ms: rule.sample_period_ms,
-        at_ms: transition.at_ms,
-        first_fired_at_ms: transition.first_fired_at_ms,
-        test: false,
-      },
+      event: decision.event && transitionEvent(rule, snapshot.entity, decision.event),
       scriptError: observation.error ?? null,
     });
   }

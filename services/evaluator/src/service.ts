@@ -1,14 +1,16 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
-import { RuleIndex, ScriptSandbox, type AlertState, type ScriptError } from '@callwatch/rules';
-import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { AlertStore, type EntityAlerts, snapshotPosition, snapshotVerdict, stateChanged } from './alert-store';
+import { RuleIndex, ScriptSandbox } from '@callwatch/rules';
+import type { AlertEvent } from '@callwatch/schemas';
+import { AlertStore } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { applicableRules, evaluateRules } from './evaluate-snapshot';
+import { applicableRules } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
-import { orphanedStates } from './orphaned-states';
+import { judgeChunk, type PositionedSnapshot } from './judge-chunk';
+import { OwnedPartitions } from './owned-partitions';
+import { advanceClock, judgedClock } from './partition-clock';
 import { checkScheduleConfig, startScheduler } from './scheduler';
 
 /** EvaluatorConfig is the parsed EVALUATOR_ENV. */
@@ -21,7 +23,7 @@ export interface Evaluator {
   stop(): Promise<void>;
 }
 
-/** EvaluatorOptions are what tests change beyond the configuration: the clock of report schedules. */
+/** EvaluatorOptions are what tests change beyond the configuration: the wall clock of report schedules and deadlines. */
 export interface EvaluatorOptions {
   now?: () => number;
 }
@@ -40,6 +42,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   const evaluated = new Counter({ name: 'callwatch_rule_evaluations_total', help: 'rule evaluations (one rule on one metric snapshot)', registers: [health.registry] });
   const redelivered = new Counter({ name: 'callwatch_evaluator_redelivered_total', help: 'metric snapshots not judged again: their entity\'s states were saved after them (a redelivery after a crash or rebalance)', registers: [health.registry] });
   const stale = new Counter({ name: 'callwatch_evaluator_stale_snapshots_total', help: 'metric snapshots not judged: a newer version of their entity was judged already (overtaken on their way to the topic)', registers: [health.registry] });
+  const deadlinesJudged = new Counter({ name: 'callwatch_evaluator_deadlines_total', help: 'alert deadlines judged (the end of a `for`, a repeat), by the clock that passed them: `event` (the partition\'s snapshots) or `wall` (a quiet partition\'s clock following the wall clock)', labelNames: ['clock'], registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');
   const countAlerts = (alerts: AlertEvent[]): void => {
     for (const e of alerts) {
@@ -62,69 +65,45 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   });
   log.info({ rules: [...rules.values()].length }, 'rules loaded');
 
-  const evaluateChunk = async (messages: Array<{ value: MetricSnapshot; partition: number; offset: string }>): Promise<void> => {
-    // Only the rules that apply to each entity, once per entity however many snapshots it has in the chunk.
-    const scoped = new Map<string, Rule[]>();
-    index ??= new RuleIndex(rules.values());
-    for (const { value: { entity } } of messages) {
-      if (scoped.has(entity)) continue;
-      const account = accounts.get(entity);
-      scoped.set(entity, applicableRules(index.forEntity(entity, account), entity, account));
-    }
-    // Per entity, by rule id: the states as Redis holds them, those this chunk changed, and those to write back.
-    const loaded = await store.load(scoped.keys());
-    const current = new Map<string, Map<string, AlertState>>();
-    const changed = new Map<string, Map<string, AlertState>>();
-    const events: AlertEvent[] = [];
-    // Per entity, the rule ids of states whose rule no longer applies to it: deleted after their resets are published.
-    const removed = new Map<string, string[]>();
-    // Per entity, the last snapshot judged, saved with its states: a redelivered or stale snapshot is not judged.
-    const judged = new Map<string, string>();
-    const failed = new Map<string, { error: ScriptError; count: number }>();
-    for (const { value: snapshot, partition, offset } of messages) {
-      const { entity } = snapshot;
-      const saved = loaded.get(entity) as EntityAlerts;
-      const last = judged.get(entity) ?? saved.applied;
-      const verdict = snapshotVerdict(last, partition, offset, snapshot.version);
-      if (verdict !== 'new') {
-        (verdict === 'stale' ? stale : redelivered).inc();
-        continue;
-      }
-      judged.set(entity, snapshotPosition(partition, offset, snapshot.version, last));
-      const applicable = scoped.get(entity) as Rule[];
-      evaluated.inc(applicable.length);
-      const before: ReadonlyMap<string, AlertState> = saved.states;
-      let states = current.get(entity);
-      if (!states) {
-        current.set(entity, (states = new Map()));
-        // Once per entity and chunk, at its first snapshot: a rule deleted, disabled or moved out of its scope resets.
-        const orphans = orphanedStates(entity, before, applicable, (ruleId) => rules.get(ruleId), snapshot.at_ms);
-        if (orphans.ruleIds.length > 0) removed.set(entity, orphans.ruleIds);
-        events.push(...orphans.resets);
-      }
-      let writes = changed.get(entity);
-      if (!writes) changed.set(entity, (writes = new Map()));
-      for (const evaluation of evaluateRules(applicable, snapshot, (ruleId) => states.get(ruleId) ?? before.get(ruleId), { scripts })) {
-        const ruleId = evaluation.rule.id;
-        if (evaluation.scriptError) {
-          scriptErrors.inc({ rule: ruleId, code: evaluation.scriptError.code });
-          failed.set(ruleId, { error: evaluation.scriptError, count: (failed.get(ruleId)?.count ?? 0) + 1 });
-        }
-        states.set(ruleId, evaluation.state);
-        // Most snapshots change nothing: write back only the states that differ from what Redis holds.
-        if (stateChanged(before.get(ruleId), evaluation.state)) writes.set(ruleId, evaluation.state);
-        else writes.delete(ruleId);
-        if (evaluation.event) events.push(evaluation.event);
-      }
-    }
-    // Publish before saving: a crash in between re-emits the same event ids, which consumers dedup; the
-    // other order could lose a transition.
-    await publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e })));
-    await store.save(changed, removed, judged);
-    countAlerts(events);
-    // Once per rule and chunk: a broken script fails on every snapshot of every entity it watches.
-    for (const [rule, { error, count }] of failed) log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');
+  const now = options.now ?? Date.now;
+  const limits = { idleMs: config.EVALUATOR_IDLE_MS, aheadMs: config.EVALUATOR_CLOCK_AHEAD_MS };
+  const partitions = new OwnedPartitions((partition) => store.loadDeadlines(partition));
+  new Gauge({ name: 'callwatch_evaluator_deadlines_pending', help: 'entities with an alert deadline in the metric partitions this evaluator owns', registers: [health.registry], collect() {
+    this.set(partitions.pending());
+  } });
+  const rulesFor = (entity: string) => {
+    const account = accounts.get(entity);
+    return applicableRules((index ??= new RuleIndex(rules.values())).forEntity(entity, account), entity, account);
   };
+
+  /**
+   * judge runs one step of a partition at wall time `wallMs`: its snapshots (none when the wall clock drives it), then
+   * the deadlines its clock passed. Events are published before states are saved: a crash in between re-emits the same
+   * event ids, which consumers dedup; the other order could lose a transition.
+   */
+  const judge = (partition: number, snapshots: PositionedSnapshot[], wallMs: number) => partitions.run(partition, async (owned) => {
+    const time = advanceClock(owned.time, snapshots.map((s) => s.value.at_ms), wallMs, limits);
+    const clockMs = judgedClock(time, wallMs, limits) ?? -Infinity;
+    const due = new Map(owned.deadlines.before(clockMs, config.EVALUATOR_CHUNK_SNAPSHOTS));
+    if (snapshots.length === 0 && due.size === 0) return;
+    const saved = await store.load(new Set([...snapshots.map((s) => s.value.entity), ...due.keys()]));
+    const outcome = judgeChunk({ snapshots, clockMs, due, saved, rulesFor, ruleOf: (ruleId) => rules.get(ruleId), scripts });
+    await publisher.publish(topics.alert, 'alert', outcome.events.map((e) => ({ key: e.entity, value: e })));
+    const moves = [...outcome.deadlines].map(([entity, after]): [string, number | undefined, number | null] => [entity, owned.deadlines.get(entity), after]);
+    await store.save(outcome.changed, outcome.removed, outcome.judged, { partition, moves, clock: time === owned.time ? undefined : time });
+    owned.time = time;
+    for (const [entity, after] of outcome.deadlines) owned.deadlines.set(entity, after);
+    evaluated.inc(outcome.evaluations);
+    redelivered.inc(outcome.redelivered);
+    stale.inc(outcome.stale);
+    if (outcome.deadlinesJudged > 0) deadlinesJudged.inc({ clock: clockMs === time.clockMs ? 'event' : 'wall' }, outcome.deadlinesJudged);
+    countAlerts(outcome.events);
+    // Once per rule and step: a broken script fails on every snapshot of every entity it watches.
+    for (const [rule, { error, count }] of outcome.scriptErrors) {
+      scriptErrors.inc({ rule, code: error.code }, count);
+      log.warn({ rule, code: error.code, count, error: error.message }, 'script rule failed: no data');
+    }
+  });
 
   const consumer: BatchConsumer = await startBatchConsumer({
     kafka: runtime.kafka,
@@ -138,12 +117,17 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     schema: 'metric',
     deadLetter: false,
     // Another evaluator may have written the states of entities this one owned before: read them from Redis again.
-    onAssigned: () => store.forget(),
+    onAssigned: (assignment) => {
+      store.forget();
+      partitions.assign(assignment.get(topics.metric) ?? []);
+    },
+    // Until the group gives partitions out again, no partition is this evaluator's to judge by the wall clock.
+    onRebalancing: () => partitions.assign([]),
     handle: async (batch) => {
       // In chunks, each published and saved before the next: a fetched batch can hold thousands of snapshots
       // × the rules of each, and short-lived chunks keep the garbage collector's work small.
       for (let i = 0; i < batch.messages.length; i += config.EVALUATOR_CHUNK_SNAPSHOTS) {
-        await evaluateChunk(batch.messages.slice(i, i + config.EVALUATOR_CHUNK_SNAPSHOTS));
+        await judge(batch.partition, batch.messages.slice(i, i + config.EVALUATOR_CHUNK_SNAPSHOTS), now());
         await batch.heartbeat();
       }
     },
@@ -159,12 +143,29 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     rules: () => rules.values(), accounts: () => accounts.values(), onReports: countAlerts,
     publish: (events) => publisher.publish(topics.alert, 'alert', events.map((e) => ({ key: e.entity, value: e }))),
   });
+  // A partition that receives no snapshot still has deadlines that fall due: its clock follows the wall clock once it
+  // has been quiet for EVALUATOR_IDLE_MS (partitions run their steps one after another, so one step a partition at most waits).
+  const waiting = new Set<number>();
+  const deadlineTimer = setInterval(() => {
+    const wallMs = now();
+    for (const partition of partitions.assigned()) {
+      const owned = partitions.peek(partition);
+      const next = owned?.deadlines.peek();
+      if (waiting.has(partition) || (owned && (next == null || next.time >= (judgedClock(owned.time, wallMs, limits) ?? -Infinity)))) continue;
+      waiting.add(partition);
+      void judge(partition, [], wallMs)
+        .catch((err: unknown) => log.error({ err, partition }, 'judging deadlines failed; trying again'))
+        .finally(() => waiting.delete(partition));
+    }
+  }, config.EVALUATOR_DEADLINE_CHECK_MS);
+  deadlineTimer.unref();
   log.info({ topic: topics.metric }, 'evaluator running');
 
   return {
     runtime,
     rules,
     stop: async () => {
+      clearInterval(deadlineTimer);
       await Promise.all([consumer.stop(), eventRules.stop(), scheduler.stop()]);
       scripts.dispose();
       await Promise.all([rules.stop(), accounts.stop()]);

@@ -1,6 +1,6 @@
 import type { Rule } from '@callwatch/schemas';
 
-/** makeRule builds a valid threshold rule for tests: ASR ≤ 30 over 15 minutes for customer acme, with overrides. */
+/** makeRule builds a valid threshold rule for tests (`@callwatch/rules/testing`): ASR ≤ 30 over 15 minutes for customer acme, with overrides. */
 export function makeRule(overrides: Partial<Rule> = {}): Rule {
   return {
     id: 'low-asr',

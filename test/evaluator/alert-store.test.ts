@@ -75,4 +75,31 @@ describe('AlertStore against Redis', () => {
     expect(again.get('customer:a')?.states.get('r1')).toEqual(state('firing', 50));
     expect(again.get('customer:c')?.states.get('r1')).toBeUndefined();
   });
+
+  it('saves the values of states with a deadline apart, puts them back into the states it reads, and drops them on an empty set', async () => {
+    const store = new AlertStore(redis, keys, 10);
+    await store.load(['customer:a']);
+    await store.save(new Map([['customer:a', new Map([['r1', state('firing', 10)], ['r2', state('pending', 5)]])]]));
+    await store.save(new Map(), new Map(), new Map(), undefined, new Map([['customer:a', { r1: 12.5, r2: null }]]));
+    for (const reader of [store, new AlertStore(redis, keys)]) {
+      const alerts = (await reader.load(['customer:a'])).get('customer:a');
+      expect([alerts?.states.get('r1')?.value, alerts?.states.get('r2')?.value, [...(alerts?.valued ?? [])]]).toEqual([12.5, null, ['r1', 'r2']]);
+    }
+    // The state as written is untouched: only the values field moves.
+    expect(JSON.parse(await redis.hget(keys.alertStates('customer:a'), 'r1') ?? '{}').value).toBe(1);
+    expect((await store.get('customer:a', 'r1'))?.value).toBe(12.5);
+    await store.save(new Map(), new Map(), new Map(), undefined, new Map([['customer:a', {}]]));
+    expect((await redis.hkeys(keys.alertStates('customer:a'))).sort()).toEqual(['r1', 'r2']);
+    expect((await new AlertStore(redis, keys).load(['customer:a'])).get('customer:a')?.valued.size).toBe(0);
+  });
+
+  it('indexes deadlines that come sooner before the states and those that go later or away after, with the partition\'s clock', async () => {
+    const store = new AlertStore(redis, keys);
+    const at = (entity: string, before: number | undefined, after: number | null): [string, number | undefined, number | null] => [entity, before, after];
+    await store.save(one('customer:a', 'r1', state('pending', 5)), new Map(), new Map(), { partition: 2, moves: [at('customer:a', undefined, 500), at('customer:b', undefined, 900)], clock: { clockMs: 400, wallMs: 7 } });
+    expect(await store.loadDeadlines(2)).toEqual({ deadlines: [['customer:a', 500], ['customer:b', 900]], time: { clockMs: 400, wallMs: 7 } });
+    await store.save(new Map(), new Map(), new Map(), { partition: 2, moves: [at('customer:a', 500, null), at('customer:b', 900, 300), at('customer:c', undefined, null)] });
+    expect(await store.loadDeadlines(2)).toEqual({ deadlines: [['customer:b', 300]], time: { clockMs: 400, wallMs: 7 } });
+    expect(await store.loadDeadlines(3)).toEqual({ deadlines: [], time: { clockMs: null, wallMs: 0 } });
+  });
 });

@@ -72,13 +72,17 @@ describe('formatAlertState', () => {
     expect(formatAlertState({ status: 'firing', since_ms: NOW, first_fired_at_ms: NOW, last_notified_ms: NOW, value: 12.345678 }))
       .toBe('firing since 2026-01-02T03:04:05Z, first fired 2026-01-02T03:04:05Z, last value 12.3457');
     expect(formatAlertState({ status: 'ok', since_ms: NOW, first_fired_at_ms: null, last_notified_ms: null, value: null })).toBe('ok since 2026-01-02T03:04:05Z');
+    expect(formatAlertState({ status: 'pending', since_ms: NOW, first_fired_at_ms: null, last_notified_ms: null, value: 20 }, NOW + 180_000))
+      .toBe('pending since 2026-01-02T03:04:05Z, last value 20; fires at 2026-01-02T03:07:05Z unless a snapshot changes it');
+    expect(formatAlertState({ status: 'firing', since_ms: NOW, first_fired_at_ms: NOW, last_notified_ms: NOW, value: 20, no_data: true }))
+      .toBe('firing since 2026-01-02T03:04:05Z, first fired 2026-01-02T03:04:05Z, last value 20, no data at the last snapshot');
   });
 });
 
 describe('formatRuleTest', () => {
   const report: RuleTestReport = {
     rule: { id: 'low-asr', title: 'Low ASR', enabled: false }, entity: 'customer:acme', area: 'asr', samplePeriodMs: 900_000, value: 20, attempts: 5,
-    minAttempts: 5, operator: '<=', threshold: 30, resetThreshold: null, outcome: 'fire', decision: 'would fire', liveState: null,
+    minAttempts: 5, operator: '<=', threshold: 30, resetThreshold: null, outcome: 'fire', decision: 'would fire', liveState: null, nextDeadlineMs: null,
     alert: testAlert(rule(), 'customer:acme', 20, 'test-1', NOW),
     messages: [
       { channel: 'email', recipient: 'noc@example.net', subject: '[TEST] S', text: '[TEST] line 1\n\nline 2\n', sms: '[TEST] M' },

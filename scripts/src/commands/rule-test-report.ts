@@ -42,6 +42,8 @@ export interface RuleTestReport extends TestVerdict {
   resetThreshold: number | null;
   /** the evaluator's current state for this rule and entity, as Redis holds it; null when it has none */
   liveState: AlertState | null;
+  /** when the live state's next time-only transition falls due (the end of `for`, the next repeat); null when none */
+  nextDeadlineMs: number | null;
   /** the TEST alert event the messages were rendered from (never published to the alert topic) */
   alert: AlertEvent;
   messages: TestMessage[];
@@ -126,12 +128,14 @@ export function scopeMismatch(rule: Rule, entity: string, account: Account | und
   return `${base}: its account has ${account.class === null ? 'no class' : `class ${account.class}`}`;
 }
 
-/** formatAlertState describes the evaluator's state of one rule for one entity. */
-export function formatAlertState(state: AlertState | null): string {
+/** formatAlertState describes the evaluator's state of one rule for one entity, and its next deadline. */
+export function formatAlertState(state: AlertState | null, nextDeadlineMs: number | null = null): string {
   if (!state) return 'none (the evaluator holds no state for this rule and entity)';
   const fired = state.status === 'firing' && state.first_fired_at_ms !== null ? `, first fired ${isoUtc(state.first_fired_at_ms)}` : '';
   const value = state.value === null ? '' : `, last value ${formatNumber(state.value)}`;
-  return `${state.status} since ${isoUtc(state.since_ms)}${fired}${value}`;
+  const noData = state.no_data ? ', no data at the last snapshot' : '';
+  const next = nextDeadlineMs === null ? '' : `; ${state.status === 'pending' ? 'fires' : 'repeats'} at ${isoUtc(nextDeadlineMs)} unless a snapshot changes it`;
+  return `${state.status} since ${isoUtc(state.since_ms)}${fired}${value}${noData}${next}`;
 }
 
 function formatNumber(value: number | null): string {
@@ -164,7 +168,7 @@ export function formatRuleTest(report: RuleTestReport): string {
     ['threshold', formatNumber(report.threshold)],
     ['reset_threshold', formatNumber(report.resetThreshold)],
     ['decision', report.decision],
-    ['live state', formatAlertState(report.liveState)],
+    ['live state', formatAlertState(report.liveState, report.nextDeadlineMs)],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`);

@@ -8,7 +8,7 @@ import {
   type DedupStore, type NotificationContext, type Recipient,
 } from '@callwatch/notifier';
 import { RedisKeys, createRedis } from '@callwatch/redis';
-import { ScriptSandbox, metricValue, ruleApplies, type AlertState, type Observation } from '@callwatch/rules';
+import { ScriptSandbox, metricValue, nextDeadline, ruleApplies, type AlertState, type Observation } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Notification, Rule, Template } from '@callwatch/schemas';
 import { cliConfig, cliNotifyConfig, type CliNotifyConfig } from '../env';
 import { formatDeliveries, formatRuleTest, scopeMismatch, testAlert, testVerdict, type RuleTestReport } from './rule-test-report';
@@ -72,6 +72,7 @@ export async function testRule(id: string, entity: string, options: RuleTestOpti
         resetThreshold: rule.reset_threshold,
         ...testVerdict(rule, snapshot, observation, now),
         liveState,
+        nextDeadlineMs: liveState ? nextDeadline(rule, liveState) : null,
         alert,
         messages: recipients.map((r) => ({ ...r, subject: rendered.subject, text: rendered.text, sms: rendered.sms, ...(html ? { html: rendered.html } : {}) })),
         notifications: notify ? await sendTest(notify, env, connection, { alert, context, template, recipients }) : [],

@@ -1,5 +1,4 @@
-import { nextDeadline, type AlertState } from '@callwatch/rules';
-import type { Rule } from '@callwatch/schemas';
+import type { AlertState } from '@callwatch/rules';
 import { pipelined, pipelinedInOrder, type PipelinedCommand, type RedisKeys, type Redis } from '@callwatch/redis';
 import type { PartitionTime } from './partition-clock';
 
@@ -40,8 +39,9 @@ export class AlertStore {
     }));
     replies.forEach((raw, i) => {
       const fields = raw as Record<string, string>;
-      const alerts: EntityAlerts = { states: new Map(), applied: fields[APPLIED] ?? null };
-      for (const ruleId in fields) if (ruleId !== APPLIED) alerts.states.set(ruleId, JSON.parse(fields[ruleId] as string) as AlertState);
+      const alerts: EntityAlerts = { states: new Map(), applied: fields[APPLIED] ?? null, valued: NONE };
+      for (const ruleId in fields) if (ruleId !== APPLIED && ruleId !== VALUES) alerts.states.set(ruleId, JSON.parse(fields[ruleId] as string) as AlertState);
+      if (fields[VALUES] !== undefined) alerts.valued = overlayValues(alerts.states, fields[VALUES]);
       const entity = missing[i] as string;
       out.set(entity, alerts);
       this.remember(entity, alerts);
@@ -56,8 +56,11 @@ export class AlertStore {
 
   /** get reads the state of one rule for one entity (for `callwatch rules test`); undefined when it has none. */
   async get(entity: string, ruleId: string): Promise<AlertState | undefined> {
-    const json = await this.redis.hget(this.keys.alertStates(entity), ruleId);
-    return json === null ? undefined : (JSON.parse(json) as AlertState);
+    const [json, values] = await this.redis.hmget(this.keys.alertStates(entity), ruleId, VALUES);
+    if (json === null || json === undefined) return undefined;
+    const states = new Map([[ruleId, JSON.parse(json) as AlertState]]);
+    if (values) overlayValues(states, values);
+    return states.get(ruleId);
   }
 
   /**
@@ -67,6 +70,7 @@ export class AlertStore {
    * their partition's deadline index, and saves the partition's clock, so that the index never holds a deadline later
    * than a saved state's: a deadline that comes sooner is indexed before the states are written, one that goes later
    * or away after (a crash in between leaves an early entry, which is judged, finds nothing due and is moved on).
+   * `values` is entity -> rule id -> the last value of each of its states that have a deadline (see `StateValues`).
    * One round trip on a standalone Redis; on a Cluster, one per stage that has commands.
    */
   async save(
@@ -74,23 +78,29 @@ export class AlertStore {
     removed: ReadonlyMap<string, readonly string[]> = new Map(),
     applied: ReadonlyMap<string, string> = new Map(),
     deadlines?: DeadlineWrites,
+    values: ReadonlyMap<string, StateValues> = new Map(),
   ): Promise<void> {
     const sooner: PipelinedCommand[] = [];
     const writes: PipelinedCommand[] = [];
     const later: PipelinedCommand[] = [];
-    for (const entity of new Set([...states.keys(), ...applied.keys()])) {
+    const unvalued = new Set<string>();
+    for (const entity of new Set([...states.keys(), ...applied.keys(), ...values.keys()])) {
       const fields: Record<string, string> = {};
       for (const [ruleId, state] of states.get(entity) ?? []) fields[ruleId] = JSON.stringify(state);
       const position = applied.get(entity);
       if (position !== undefined) fields[APPLIED] = position;
+      const latest = values.get(entity);
+      if (latest && Object.keys(latest).length > 0) fields[VALUES] = JSON.stringify(latest);
+      else if (latest) unvalued.add(entity);
       if (Object.keys(fields).length === 0) continue;
       const key = this.keys.alertStates(entity);
       writes.push({ key, queue: (p) => p.hset(key, fields) });
     }
-    for (const [entity, ruleIds] of removed) {
-      if (ruleIds.length === 0) continue;
+    for (const entity of new Set([...removed.keys(), ...unvalued])) {
+      const fields = [...(removed.get(entity) ?? []), ...(unvalued.has(entity) ? [VALUES] : [])];
+      if (fields.length === 0) continue;
       const key = this.keys.alertStates(entity);
-      writes.push({ key, queue: (p) => p.hdel(key, ...ruleIds) });
+      writes.push({ key, queue: (p) => p.hdel(key, ...fields) });
     }
     if (deadlines) {
       const key = this.keys.alertDeadlines(deadlines.partition);
@@ -127,6 +137,15 @@ export class AlertStore {
       const known = this.cache.get(entity);
       if (known) known.applied = position;
     }
+    for (const [entity, latest] of values) {
+      const known = this.cache.get(entity);
+      if (!known) continue;
+      known.valued = new Set(Object.keys(latest));
+      for (const [ruleId, value] of Object.entries(latest)) {
+        const state = known.states.get(ruleId);
+        if (state && state.value !== value) known.states.set(ruleId, { ...state, value });
+      }
+    }
   }
 
   /** loadDeadlines reads one metric partition's deadline index (entity, earliest deadline) and its clock. */
@@ -159,7 +178,16 @@ export interface EntityAlerts {
   states: Map<string, AlertState>;
   /** the position of the last metric snapshot judged (`snapshotPosition`), null before the first */
   applied: string | null;
+  /** the rules whose states' values were saved apart from the states (`StateValues`) */
+  valued: ReadonlySet<string>;
 }
+
+/**
+ * StateValues are the last observed values of an entity's states that have a deadline, by rule id. A deadline is
+ * judged on its state's last observation, so its value must outlive a restart; saved apart from the states, it costs
+ * one small field per entity and chunk rather than every such state written again whenever its value moves.
+ */
+export type StateValues = Record<string, number | null>;
 
 /**
  * DeadlineWrites are the changes of one metric partition's deadline index that a save makes: per entity, its earliest
@@ -172,8 +200,20 @@ export interface DeadlineWrites {
   clock?: PartitionTime;
 }
 
-// Rule ids are slugs that start with a letter or digit, so this field never names a rule.
+// Rule ids are slugs that start with a letter or digit, so these fields never name a rule.
 const APPLIED = '_applied';
+const VALUES = '_values';
+const NONE: ReadonlySet<string> = new Set();
+
+// Puts the values saved apart into the states read with them, and tells which rules they were for.
+function overlayValues(states: Map<string, AlertState>, json: string): ReadonlySet<string> {
+  const values = JSON.parse(json) as StateValues;
+  for (const [ruleId, value] of Object.entries(values)) {
+    const state = states.get(ruleId);
+    if (state) state.value = value;
+  }
+  return new Set(Object.keys(values));
+}
 
 /**
  * snapshotPosition names a metric snapshot the way the store records the last one judged: its partition and offset,
@@ -209,13 +249,12 @@ function parsePosition(position: string | null): { partition: number; offset: bi
 }
 
 /**
- * stateChanged tells whether a new state must be written back: a change of status or of any of its times, or, while
- * the state has a deadline (its value is what the deadline is judged on), of its value or of whether it has data.
- * The last observed value alone does not count otherwise, or every snapshot would rewrite every state.
+ * stateChanged tells whether a new state must be written back: a change of status, of any of its times, or of whether
+ * its last observation had data. The value alone does not count, or every snapshot would rewrite every state: the
+ * values that deadlines need are saved apart (`StateValues`).
  */
-export function stateChanged(rule: Rule, before: AlertState | undefined, after: AlertState): boolean {
-  if (before === undefined || before.status !== after.status || before.since_ms !== after.since_ms
-    || before.first_fired_at_ms !== after.first_fired_at_ms || before.last_notified_ms !== after.last_notified_ms) return true;
-  if (before.value === after.value && before.no_data === after.no_data) return false;
-  return nextDeadline(rule, after) !== null || nextDeadline(rule, before) !== null;
+export function stateChanged(before: AlertState | undefined, after: AlertState): boolean {
+  return before === undefined || before.status !== after.status || before.since_ms !== after.since_ms
+    || before.first_fired_at_ms !== after.first_fired_at_ms || before.last_notified_ms !== after.last_notified_ms
+    || before.no_data !== after.no_data;
 }

@@ -26,7 +26,7 @@ function input(overrides: Partial<ChunkInput> & Pick<ChunkInput, 'clockMs'>, rul
   return { snapshots: [], due: new Map(), saved: new Map(), rulesFor: () => rules, ruleOf: (id) => rules.find((r) => r.id === id), ...overrides };
 }
 
-const saved = (states: Array<[string, AlertState]>, applied: string | null = null): EntityAlerts => ({ states: new Map(states), applied });
+const saved = (states: Array<[string, AlertState]>, applied: string | null = null, valued: string[] = []): EntityAlerts => ({ states: new Map(states), applied, valued: new Set(valued) });
 const firingAt = (rule: Rule, at: number, value = 20) => decide(rule, undefined, { value, attempts: 50 }, at).state;
 const pendingAt = (at: number, value = 20) => decide(slow, undefined, { value, attempts: 50 }, at).state;
 const lines = (outcome: ReturnType<typeof judgeChunk>) => outcome.events.map((e) => `${e.entity} ${e.rule_id} ${e.type}@${(e.at_ms - T) / MIN}=${e.value}`);
@@ -88,13 +88,24 @@ describe('judgeChunk', () => {
     expect(outcome.deadlines).toEqual(new Map([[ACME, null]]));
   });
 
-  it('writes a changed value of a state with a deadline, which the deadline is judged on', () => {
+  it('saves apart the changed values of states with a deadline, which deadlines are judged on, and not the states', () => {
     const outcome = judgeChunk(input({
       snapshots: [snapshot(ACME, T + MIN, 25, 1)],
       clockMs: T + MIN,
       saved: new Map([[ACME, saved([['repeating', firingAt(repeating, T)], ['slow', pendingAt(T)]])]]),
     }));
     expect(outcome.events).toEqual([]);
-    expect([...outcome.changed.get(ACME) ?? []].map(([id, s]) => [id, s.value])).toEqual([['repeating', 25], ['slow', 25]]);
+    expect(outcome.changed.size).toBe(0);
+    expect(outcome.values).toEqual(new Map([[ACME, { repeating: 25, slow: 25 }]]));
+  });
+
+  it('saves no values when they did not change, and drops those of states whose deadline went', () => {
+    const states: Array<[string, AlertState]> = [['repeating', firingAt(repeating, T, 25)], ['slow', pendingAt(T, 25)]];
+    const same = judgeChunk(input({ snapshots: [snapshot(ACME, T + MIN, 25, 1)], clockMs: T + MIN, saved: new Map([[ACME, saved(states, null, ['repeating', 'slow'])]]) }));
+    expect(same.values.size).toBe(0);
+    // ASR back above 30: both reset, no deadline left, and the values saved apart go.
+    const reset = judgeChunk(input({ snapshots: [snapshot(ACME, T + MIN, 60, 1)], clockMs: T + MIN, saved: new Map([[ACME, saved(states, null, ['repeating', 'slow'])]]) }));
+    expect(reset.values).toEqual(new Map([[ACME, {}]]));
+    expect([...reset.changed.get(ACME)?.values() ?? []].map((s) => s.status)).toEqual(['ok', 'ok']);
   });
 });

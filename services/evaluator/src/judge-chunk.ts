@@ -1,6 +1,6 @@
-import { entityDeadline, judgeDeadlines, transitionEvent, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
+import { entityDeadline, judgeDeadlines, nextDeadline, transitionEvent, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { type EntityAlerts, snapshotPosition, snapshotVerdict, stateChanged } from './alert-store';
+import { type EntityAlerts, type StateValues, snapshotPosition, snapshotVerdict, stateChanged } from './alert-store';
 import { evaluateRules } from './evaluate-snapshot';
 import { orphanedStates } from './orphaned-states';
 
@@ -9,6 +9,22 @@ export interface PositionedSnapshot {
   value: MetricSnapshot;
   partition: number;
   offset: string;
+}
+
+/** Touched is what a step keeps of an entity it touched. */
+interface Touched {
+  rules: readonly Rule[];
+  /** the states this step changed, by rule id */
+  states: Map<string, AlertState>;
+  saved: EntityAlerts;
+  /** a state as the step leaves it so far */
+  stateOf: (ruleId: string) => AlertState | undefined;
+  /** the earliest deadline of the states, as of the last time a change could have moved it */
+  next: number | null;
+  /** whether a state changed in a way that may move a deadline since `next` was computed */
+  moved: boolean;
+  /** whether a state with a deadline (or one whose value was saved apart) changed: its value may need saving */
+  revalued: boolean;
 }
 
 /** ChunkInput is what one step of the evaluator judges: snapshots of one partition, and the deadlines its clock passed. */
@@ -39,6 +55,8 @@ export interface ChunkOutcome {
   judged: Map<string, string>;
   /** entity -> its earliest deadline now (null: none), for every entity the step touched */
   deadlines: Map<string, number | null>;
+  /** entity -> the values of its states with a deadline, where they differ from what was saved (`StateValues`) */
+  values: Map<string, StateValues>;
   /** rule evaluations on snapshots, snapshots skipped as redelivered or stale, and deadlines judged */
   evaluations: number;
   redelivered: number;
@@ -57,36 +75,51 @@ export interface ChunkOutcome {
  */
 export function judgeChunk(input: ChunkInput): ChunkOutcome {
   const out: ChunkOutcome = {
-    events: [], changed: new Map(), removed: new Map(), judged: new Map(), deadlines: new Map(),
+    events: [], changed: new Map(), removed: new Map(), judged: new Map(), deadlines: new Map(), values: new Map(),
     evaluations: 0, redelivered: 0, stale: 0, deadlinesJudged: 0, scriptErrors: new Map(),
   };
-  // Per entity touched: its rules, its states as the step leaves them, and its states as saved.
-  const entities = new Map<string, { rules: readonly Rule[]; states: Map<string, AlertState>; saved: EntityAlerts }>();
-  const touch = (entity: string, atMs: number) => {
-    let e = entities.get(entity);
-    if (e) return e;
-    const saved = input.saved.get(entity) ?? { states: new Map(), applied: null };
-    e = { rules: input.rulesFor(entity), states: new Map(), saved };
-    entities.set(entity, e);
-    const orphans = orphanedStates(entity, saved.states, e.rules, input.ruleOf, atMs);
+  // Per entity touched: its rules, its states as the step leaves them and as saved, and its earliest deadline.
+  const entities = new Map<string, Touched>();
+  const touch = (entity: string, atMs: number): Touched => {
+    const known = entities.get(entity);
+    if (known) return known;
+    const saved = input.saved.get(entity) ?? { states: new Map(), applied: null, valued: new Set<string>() };
+    const states = new Map<string, AlertState>();
+    const stateOf = (ruleId: string) => states.get(ruleId) ?? saved.states.get(ruleId);
+    const rules = input.rulesFor(entity);
+    const touched: Touched = { rules, states, saved, stateOf, next: entityDeadline(rules, stateOf), moved: false, revalued: false };
+    entities.set(entity, touched);
+    const orphans = orphanedStates(entity, saved.states, rules, input.ruleOf, atMs);
     if (orphans.ruleIds.length > 0) out.removed.set(entity, orphans.ruleIds);
     out.events.push(...orphans.resets);
-    return e;
+    return touched;
   };
-  const stateOf = (e: { states: Map<string, AlertState>; saved: EntityAlerts }) => (ruleId: string) => e.states.get(ruleId) ?? e.saved.states.get(ruleId);
-  const apply = (entity: string, e: { states: Map<string, AlertState>; saved: EntityAlerts }, rule: Rule, state: AlertState) => {
+  const apply = (entity: string, e: Touched, rule: Rule, state: AlertState) => {
+    const before = e.stateOf(rule.id);
+    if (before === state) return;
+    // Only a change of status, times or data moves a deadline; the value alone does not.
+    if (!before || before.status !== state.status || before.since_ms !== state.since_ms || before.last_notified_ms !== state.last_notified_ms || before.no_data !== state.no_data) e.moved = true;
+    if (nextDeadline(rule, state) !== null || e.saved.valued.has(rule.id)) e.revalued = true;
     e.states.set(rule.id, state);
     let writes = out.changed.get(entity);
-    if (stateChanged(rule, e.saved.states.get(rule.id), state)) {
+    if (stateChanged(e.saved.states.get(rule.id), state)) {
       if (!writes) out.changed.set(entity, (writes = new Map()));
       writes.set(rule.id, state);
     } else writes?.delete(rule.id);
   };
-  const judgeBefore = (entity: string, e: ReturnType<typeof touch>, beforeMs: number) => {
-    for (const decision of judgeDeadlines(e.rules, stateOf(e), beforeMs)) {
-      out.deadlinesJudged++;
-      apply(entity, e, decision.rule, decision.state);
-      if (decision.event) out.events.push(transitionEvent(decision.rule, entity, decision.event));
+  // Judges an entity's deadlines before a time, if it has any, and keeps its earliest deadline current.
+  const judgeBefore = (entity: string, e: Touched, beforeMs: number) => {
+    if (e.next !== null && e.next < beforeMs) {
+      for (const decision of judgeDeadlines(e.rules, e.stateOf, beforeMs)) {
+        out.deadlinesJudged++;
+        apply(entity, e, decision.rule, decision.state);
+        if (decision.event) out.events.push(transitionEvent(decision.rule, entity, decision.event));
+      }
+      e.moved = true;
+    }
+    if (e.moved) {
+      e.next = entityDeadline(e.rules, e.stateOf);
+      e.moved = false;
     }
   };
 
@@ -102,7 +135,7 @@ export function judgeChunk(input: ChunkInput): ChunkOutcome {
     const e = touch(entity, snapshot.at_ms);
     judgeBefore(entity, e, snapshot.at_ms);
     out.evaluations += e.rules.length;
-    for (const evaluation of evaluateRules(e.rules, snapshot, stateOf(e), { scripts: input.scripts })) {
+    for (const evaluation of evaluateRules(e.rules, snapshot, e.stateOf, { scripts: input.scripts })) {
       if (evaluation.scriptError) {
         const failed = out.scriptErrors.get(evaluation.rule.id);
         out.scriptErrors.set(evaluation.rule.id, { error: evaluation.scriptError, count: (failed?.count ?? 0) + 1 });
@@ -114,7 +147,25 @@ export function judgeChunk(input: ChunkInput): ChunkOutcome {
   for (const [entity, dueMs] of input.due) touch(entity, Math.min(dueMs, input.clockMs));
   for (const [entity, e] of entities) {
     judgeBefore(entity, e, input.clockMs);
-    out.deadlines.set(entity, entityDeadline(e.rules, stateOf(e)));
+    out.deadlines.set(entity, e.next);
+    if (e.revalued) {
+      const values = deadlineValues(e);
+      if (values) out.values.set(entity, values);
+    }
   }
   return out;
+}
+
+// The values of an entity's states that have a deadline, when they differ from what was saved; null when they do not.
+function deadlineValues(e: Touched): StateValues | null {
+  const values: StateValues = {};
+  let differs = false;
+  for (const rule of e.rules) {
+    const state = e.stateOf(rule.id);
+    if (!state || nextDeadline(rule, state) === null) continue;
+    values[rule.id] = state.value;
+    if (e.saved.states.get(rule.id)?.value !== state.value) differs = true;
+  }
+  for (const ruleId of e.saved.valued) if (!(ruleId in values)) differs = true;
+  return differs ? values : null;
 }

@@ -90,7 +90,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
     const outcome = judgeChunk({ snapshots, clockMs, due, saved, rulesFor, ruleOf: (ruleId) => rules.get(ruleId), scripts });
     await publisher.publish(topics.alert, 'alert', outcome.events.map((e) => ({ key: e.entity, value: e })));
     const moves = [...outcome.deadlines].map(([entity, after]): [string, number | undefined, number | null] => [entity, owned.deadlines.get(entity), after]);
-    await store.save(outcome.changed, outcome.removed, outcome.judged, { partition, moves, clock: time === owned.time ? undefined : time });
+    await store.save(outcome.changed, outcome.removed, outcome.judged, { partition, moves, clock: time === owned.time ? undefined : time }, outcome.values);
     owned.time = time;
     for (const [entity, after] of outcome.deadlines) owned.deadlines.set(entity, after);
     evaluated.inc(outcome.evaluations);

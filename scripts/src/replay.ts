@@ -111,9 +111,9 @@ export class Replay {
   /**
    * advance moves the clock to `toMs`: in time order, every penalty that ends by then is lifted, every window that
    * changes before it is slid (and its entity evaluated at that time), every alert deadline before it is judged, and
-   * every report tick before it is sent. At equal times they go in that order, after the events of that time: an
-   * event at `toMs` is applied after this, and what falls due at `toMs` itself (but a penalty's end) waits for the
-   * clock to pass it.
+   * every report tick before it is sent; at equal times, in that order. The event at `toMs` is applied after this:
+   * a penalty ending at its time is lifted before it, and what else falls due at that time waits for the clock to
+   * pass it, after the events of that time.
    */
   private advance(toMs: number): void {
     // The first event starts the clock: the schedules start there too, not at the epoch.

@@ -97,9 +97,13 @@ describe('alert deadlines on Kafka and Redis', () => {
     redis?.disconnect();
   });
 
-  it('judges `for` and `repeat` of quiet customers at their deadlines as replay does, across a SIGKILL of the evaluator between two deadlines', async () => {
+  // On the standalone Redis, and on the Redis Cluster: the deadline index lives apart from the states it indexes.
+  it.each([
+    ['a standalone Redis', {}],
+    ['a Redis Cluster', { REDIS_URL: process.env.REDIS_CLUSTER_URL }],
+  ])('judges `for` and `repeat` of quiet customers at their deadlines as replay does, across a SIGKILL of the evaluator between two deadlines, on %s', async (_kind, redisEnv) => {
     // The wall clock must not move this partition's clock here: only the busy customer's calls do.
-    const { dir, switches } = await setUp('deadlines', { AGGREGATOR_PERIODS: '30m,1h', EVALUATOR_IDLE_MS: '10m' }, RULES);
+    const { dir, switches } = await setUp('deadlines', { AGGREGATOR_PERIODS: '30m,1h', EVALUATOR_IDLE_MS: '10m', ...redisEnv }, RULES);
     const t = Math.floor(Date.now() / MIN) * MIN - 2 * 3_600_000;
     const day = quietDay(t);
     const all = [...day.quiet, day.wallet, ...day.busy];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRedis, pipelined, type PipelinedCommand, type Redis } from '@callwatch/redis';
+import { createRedis, pipelined, pipelinedInOrder, type PipelinedCommand, type Redis } from '@callwatch/redis';
 
 // On the standalone Redis, and on the Redis Cluster (three primaries) that infra/ also starts.
 describe.each([
@@ -38,5 +38,20 @@ describe.each([
     // The other commands ran: the error did not stop the pipelines of other nodes.
     expect(await redis.get(late)).toBe('written');
     await pipelined(redis, [list, late].map((key): PipelinedCommand => ({ key, queue: (p) => p.del(key) })));
+  });
+
+  it('pipelinedInOrder runs no command of a stage before every command of the stages before it ran, whichever node', async () => {
+    // Each command busies its node for `ARGV[1]` µs and answers the node's clock when it ends (all nodes share one host).
+    const busy = "local function now() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end local s = now() local n = s repeat n = now() until n - s >= tonumber(ARGV[1]) return {n - s, n}";
+    const ended: number[][] = [[], []];
+    const stage = (i: number, from: number, to: number): PipelinedCommand[] => keys.slice(from, to).map((key) => ({
+      key,
+      queue: (p) => p.eval(busy, 1, key, i === 0 ? 30_000 : 0, (err, reply) => {
+        if (!err) ended[i]?.push(Number((reply as [number, number])[1]));
+      }),
+    }));
+    await pipelinedInOrder(redis, [stage(0, 0, 10), stage(1, 10, 30)]);
+    expect([ended[0]?.length, ended[1]?.length]).toEqual([10, 20]);
+    expect(Math.min(...(ended[1] as number[]))).toBeGreaterThanOrEqual(Math.max(...(ended[0] as number[])));
   });
 });

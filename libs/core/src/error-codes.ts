@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   CW_ERR_DELIVERY_REJECTED: { retriable: false, description: 'A notification channel rejected the message permanently (bad address, unverified sender, 4xx).' },
   CW_ERR_REDIS_SCRIPT: { retriable: false, description: 'A Redis Lua script returned an error code.' },
   CW_ERR_INFRA: { retriable: false, description: 'A local infrastructure prerequisite is missing or a service did not become healthy.' },
+  CW_ERR_TABLE_CATCH_UP: { retriable: true, description: 'A compacted topic (rules, accounts, templates, silences) was not read to its end in time at start; the service does not start on half its rules, and is to be started again.' },
   CW_ERR_BATCH_FAILED: { retriable: true, description: 'A consumer could not finish a batch (e.g. Redis unreachable); the batch is retried, then the consumer restarts from its committed offsets.' },
   CW_ERR_CLI_USAGE: { retriable: false, description: 'A CLI command was called with invalid arguments.' },
 } as const satisfies Record<string, { retriable: boolean; description: string }>;

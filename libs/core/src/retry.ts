@@ -1,6 +1,6 @@
 import { isRetriable } from './errors';
 
-/** RetryOptions bounds a retry loop: attempts in all, and exponential backoff with full jitter. */
+/** RetryOptions bounds a retry loop: attempts in all, and exponential backoff with equal jitter. */
 export interface RetryOptions {
   retries: number;
   initialDelayMs: number;
@@ -16,7 +16,10 @@ export interface RetryOptions {
 /** DEFAULT_RETRY is the production backoff: 5 retries from 200 ms up to 10 s. */
 export const DEFAULT_RETRY: RetryOptions = { retries: 5, initialDelayMs: 200, maxDelayMs: 10_000, factor: 2 };
 
-/** backoffDelay is the delay before retry number `attempt` (1-based): exponential, capped, with full jitter. */
+/**
+ * backoffDelay is the delay before retry number `attempt` (1-based): exponential and capped, with equal jitter (half
+ * of it fixed, half random), so that retries spread out yet never come sooner than half the step.
+ */
 export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor'>, random: () => number = Math.random): number {
   const ceiling = Math.min(opts.maxDelayMs, opts.initialDelayMs * opts.factor ** (attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);

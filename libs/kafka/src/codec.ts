@@ -56,7 +56,7 @@ export class RegistryCodec {
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
-    if (!response.ok) throw new Error(`setting BACKWARD on ${subject}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok) throw new CallwatchError('CW_ERR_REGISTRY', `setting BACKWARD on ${subject}: HTTP ${response.status} ${await response.text()}`);
   }
 
   /** encode serialises a value with the registered schema; it throws CW_ERR_DECODE naming the bad fields. */
@@ -147,8 +147,12 @@ export class RegistryCodec {
     }, { retries: 3 });
     // A 404 means the id is unknown: decode() then sends each such message to the dead-letter topic.
     if (!response.ok) return;
-    const body = (await response.json()) as { schema: string };
-    this.writers.set(id, Type.forSchema(JSON.parse(body.schema) as never));
+    try {
+      const body = (await response.json()) as { schema: string };
+      this.writers.set(id, Type.forSchema(JSON.parse(body.schema) as never));
+    } catch (err) {
+      throw new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} answered schema id ${id} with no Avro schema that can be read: ${(err as Error).message}`, { cause: err });
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { retry, type Logger } from '@callwatch/core';
+import { CallwatchError, retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 import type { RegistryCodec } from './codec';
 import type { Publisher } from './publisher';
@@ -55,7 +55,7 @@ export class CompactedTable<N extends SchemaName> {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${topic}: not caught up after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new CallwatchError('CW_ERR_TABLE_CATCH_UP', `${topic}: not read to its end after ${timeoutMs} ms`, { details: { topic, timeoutMs } })), timeoutMs);
     });
     await Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
   }

@@ -1,5 +1,5 @@
 import { COMMON_ENV, loadConfig, type ConfigOf } from '@callwatch/core';
-import { NOTIFY_ENV } from '@callwatch/notifier';
+import { NOTIFY_ENV } from '@callwatch/notify';
 
 /** CliConfig is the connection configuration the CLI reads from the environment, like the services. */
 export type CliConfig = ConfigOf<typeof COMMON_ENV>;

@@ -1,5 +1,5 @@
 import { ScriptSandbox, validateRuleFiles } from '@callwatch/rules';
-import type { InputEvent } from '@callwatch/aggregator';
+import type { InputEvent } from '@callwatch/windows';
 import { Replay } from './replay';
 
 const rules = (text: string) => {

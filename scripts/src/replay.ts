@@ -1,9 +1,9 @@
-import { dedupId, entityOf, MemoryStore, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/aggregator';
-import { decidePenalty, enableAction, type Penalty } from '@callwatch/enforcer';
-import { accountEvent, actionEvent, applicableRules, evaluateRules, paymentEvent } from '@callwatch/evaluator';
+import { MemoryStore, dedupId, entityOf, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/windows';
 import {
-  DeadlineQueue, RuleIndex, entityDeadline, eventAlerts, judgeDeadlines, reportEntities, reportValue, ruleSchedule, scheduleTicks, transitionEvent,
-  type AlertState, type RuleEvent, type Schedule, type ScriptError, type ScriptSandbox, type TransitionEvent,
+  DeadlineQueue, RuleIndex, accountEvent, actionEvent, applicableRules, decidePenalty, enableAction, entityDeadline,
+  evaluateRules, eventAlerts, judgeDeadlines, paymentEvent, reportEntities, reportValue, ruleSchedule, scheduleTicks,
+  transitionEvent, type AlertState, type Penalty, type RuleEvent, type Schedule, type ScriptError,
+  type ScriptSandbox, type TransitionEvent,
 } from '@callwatch/rules';
 import type { MetricSnapshot, Rule } from '@callwatch/schemas';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { preAggregate, WindowStore } from '@callwatch/aggregator';
-import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import { RedisKeys, WindowStore, createRedis, type Redis } from '@callwatch/redis';
+import { preAggregate } from '@callwatch/windows';
 import { cdr } from '../support/cdrs';
 
 // Windows written by the version that listed a window's buckets with data as `_b` (a JSON list) must slide

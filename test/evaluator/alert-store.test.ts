@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@callwatch/core';
-import { AlertStore, EVALUATOR_ENV, snapshotPosition } from '@callwatch/evaluator';
-import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import { EVALUATOR_ENV } from '@callwatch/evaluator';
+import { AlertStore, RedisKeys, createRedis, type Redis } from '@callwatch/redis';
 import type { AlertState } from '@callwatch/rules';
 
 const state = (status: AlertState['status'], since: number): AlertState => ({ status, since_ms: since, first_fired_at_ms: status === 'firing' ? since : null, last_notified_ms: null, value: 1 });
@@ -31,11 +31,11 @@ describe('AlertStore against Redis', () => {
   it('saves the snapshot an entity was judged on with its states, apart from them, also when no state changed', async () => {
     const store = new AlertStore(redis, keys, 10);
     expect((await store.load(['customer:a'])).get('customer:a')?.applied).toBeNull();
-    await store.save(one('customer:a', 'r1', state('ok', 5)), new Map(), new Map([['customer:a', snapshotPosition(1, '41')]]));
-    await store.save(new Map(), new Map(), new Map([['customer:a', snapshotPosition(1, '42', 7_000)]]));
+    await store.save(one('customer:a', 'r1', state('ok', 5)), new Map(), new Map([['customer:a', '1:41:0']]));
+    await store.save(new Map(), new Map(), new Map([['customer:a', '1:42:7000']]));
     for (const reader of [store, new AlertStore(redis, keys)]) {
       const alerts = (await reader.load(['customer:a'])).get('customer:a');
-      expect(alerts?.applied).toBe(snapshotPosition(1, '42', 7_000));
+      expect(alerts?.applied).toBe('1:42:7000');
       expect([...(alerts?.states.keys() ?? [])]).toEqual(['r1']);
     }
   });

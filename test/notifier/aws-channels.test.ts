@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createAwsClients, createSesEmailChannel, createSnsSmsChannel, ensureSenderVerified, type OutboundMessage } from '@callwatch/notifier';
+import { createAwsClients, createSesEmailChannel, createSnsSmsChannel, ensureSenderVerified, type OutboundMessage } from '@callwatch/notify';
 import type { AlertEvent } from '@callwatch/schemas';
 import { emailsTo, motoData } from '../support/moto';
 

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CallwatchError, formatDuration, parseEntity } from '@callwatch/core';
-import { PenaltyStore, enableAction, type ActivePenalty } from '@callwatch/enforcer';
+import { PenaltyStore, RedisKeys, createRedis, type ActivePenalty } from '@callwatch/redis';
+import { enableAction } from '@callwatch/rules';
 import { connect } from '@callwatch/kafka';
-import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Action } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 

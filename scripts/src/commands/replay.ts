@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { CallwatchError, parseDuration } from '@callwatch/core';
-import { validateEvent, type InputEvent } from '@callwatch/aggregator';
+import { validateEvent, type InputEvent } from '@callwatch/windows';
 import { fromJsonEvent } from '@callwatch/kafka';
 import { ScriptSandbox } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';

@@ -1,5 +1,5 @@
 import { formatDuration } from '@callwatch/core';
-import { isoUtc, type RecipientChannel } from '@callwatch/notifier';
+import { isoUtc, type RecipientChannel } from '@callwatch/notify';
 import { decide, isReportRule, isWindowedArea, ruleSchedule, scheduleTicks, type AlertState, type Observation } from '@callwatch/rules';
 import type { Account, AlertEvent, MetricSnapshot, Notification, Rule, RuleScope } from '@callwatch/schemas';
 

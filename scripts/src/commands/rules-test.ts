@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { CallwatchError, createLogger, parseEntity } from '@callwatch/core';
-import { AlertStore, readLiveSnapshot } from '@callwatch/evaluator';
+import { AlertStore, RedisKeys, createRedis, readLiveSnapshot, type DedupStore } from '@callwatch/redis';
 import { CompactedTable, type Connection } from '@callwatch/kafka';
 import {
-  buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor,
-  type DedupStore, type NotificationContext, type Recipient,
-} from '@callwatch/notifier';
-import { RedisKeys, createRedis } from '@callwatch/redis';
+  buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor, type NotificationContext,
+  type Recipient,
+} from '@callwatch/notify';
 import { ScriptSandbox, metricValue, nextDeadline, ruleApplies, type AlertState, type Observation } from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Notification, Rule, Template } from '@callwatch/schemas';
 import { cliConfig, cliNotifyConfig, type CliNotifyConfig } from '../env';

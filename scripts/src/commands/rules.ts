@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
-import { STOCK_TEMPLATES } from '@callwatch/notifier';
+import { STOCK_TEMPLATES } from '@callwatch/notify';
 import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFilesAndScripts } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { registerRuleChanges } from './rules-manage';

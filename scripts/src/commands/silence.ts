@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CallwatchError, formatDuration, parseDuration } from '@callwatch/core';
 import { connect } from '@callwatch/kafka';
-import { silenceState } from '@callwatch/notifier';
+import { silenceState } from '@callwatch/notify';
 import type { Silence } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 import { withTable } from './rule-table';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration, parseEntity } from '@callwatch/core';
-import { RedisKeys, createRedis } from '@callwatch/redis';
+import { RedisKeys, createRedis, readEntity, type StoredEntity } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { readEntity, type StoredEntity } from '@callwatch/windows';
 import { cliConfig } from '../env';
 
 /** EntityStatus is what Redis holds for one entity: its clock, late events, gauges, and one window per sample period. */

@@ -1,5 +1,5 @@
 import { COMMON_ENV, env, parsers } from '@callwatch/core';
-import { ACCOUNT_LATENESS_MS } from './window-store';
+import { ACCOUNT_LATENESS_MS } from '@callwatch/windows';
 
 /** AGGREGATOR_ENV is the aggregator's configuration, read once at start. */
 export const AGGREGATOR_ENV = {

@@ -1,9 +1,2 @@
-export * from './service';
-export * from './config';
-export * from './windows';
-export * from './validate-cdr';
-export * from './validate-event';
-export * from './window-store';
-export * from './memory-store';
-export * from './pre-aggregate';
-export * from './counters';
+export { startAggregator, type Aggregator, type AggregatorConfig } from './service';
+export { AGGREGATOR_ENV } from './config';

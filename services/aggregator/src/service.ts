@@ -1,14 +1,16 @@
 import { Counter } from 'prom-client';
 import { entityKey, loadConfig, type ConfigOf } from '@callwatch/core';
-import { CompactedTable, replayOffsets, startBatchConsumer, startRuntime, type Batch, type BatchConsumer, type Runtime, type TopicNames } from '@callwatch/kafka';
-import { RedisKeys, createRedis, type Redis } from '@callwatch/redis';
+import {
+  CompactedTable, replayOffsets, startBatchConsumer, startRuntime, type Batch, type BatchConsumer, type Runtime,
+  type TopicNames,
+} from '@callwatch/kafka';
+import { Epoch, RedisKeys, WindowStore, createRedis, type Redis } from '@callwatch/redis';
 import type { MetricSnapshot, SchemaName, SchemaTypes } from '@callwatch/schemas';
+import {
+  bucketSizeMs, dedupId, entityOf, keptPeriods, preAggregate, validateEvent, type EntityMetrics, type InputEvent,
+  type PositionedEvent, type Side,
+} from '@callwatch/windows';
 import { AGGREGATOR_ENV } from './config';
-import { Epoch } from './epoch';
-import { dedupId, entityOf, preAggregate, type InputEvent, type PositionedEvent, type Side } from './pre-aggregate';
-import { validateEvent } from './validate-event';
-import { WindowStore, type EntityMetrics } from './window-store';
-import { bucketSizeMs, keptPeriods } from './windows';
 
 /** AggregatorConfig is the parsed AGGREGATOR_ENV. */
 export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;

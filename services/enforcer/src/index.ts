@@ -1,4 +1,2 @@
-export * from './config';
-export * from './decide-penalty';
-export * from './penalty-store';
-export * from './service';
+export { startEnforcer, type Enforcer, type EnforcerConfig } from './service';
+export { ENFORCER_ENV } from './config';

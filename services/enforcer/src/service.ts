@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
-import { RedisKeys, createRedis } from '@callwatch/redis';
+import { PenaltyStore, RedisKeys, createRedis } from '@callwatch/redis';
+import { decidePenalty, enableAction, type Penalty } from '@callwatch/rules';
 import type { Action } from '@callwatch/schemas';
 import { ENFORCER_ENV } from './config';
-import { decidePenalty, enableAction, type Penalty } from './decide-penalty';
-import { PenaltyStore } from './penalty-store';
 
 /** EnforcerConfig is the parsed ENFORCER_ENV. */
 export type EnforcerConfig = ConfigOf<typeof ENFORCER_ENV>;

@@ -1,8 +1,7 @@
-import { eventAlerts, type RuleEvent } from '@callwatch/rules';
+import { accountEvent, actionEvent, eventAlerts, paymentEvent, type RuleEvent } from '@callwatch/rules';
 import { startBatchConsumer, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { pipelined, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import type { Account, Action, AlertEvent, Payment, Rule, SchemaName, SchemaTypes } from '@callwatch/schemas';
-import { accountEvent, actionEvent, paymentEvent } from './rule-events';
 
 /** EventConsumerOptions wire the event-rule consumer into the evaluator. */
 export interface EventConsumerOptions {

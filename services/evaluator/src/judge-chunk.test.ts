@@ -1,7 +1,7 @@
 import { decide, type AlertState } from '@callwatch/rules';
 import { makeRule } from '@callwatch/rules/testing';
 import type { MetricSnapshot, Rule } from '@callwatch/schemas';
-import type { EntityAlerts } from './alert-store';
+import type { EntityAlerts } from '@callwatch/redis';
 import { judgeChunk, type ChunkInput, type PositionedSnapshot } from './judge-chunk';
 
 const MIN = 60_000;

@@ -1,8 +1,10 @@
-import { entityDeadline, judgeDeadlines, nextDeadline, transitionEvent, type AlertState, type ScriptError, type ScriptSandbox } from '@callwatch/rules';
+import type { EntityAlerts, StateValues } from '@callwatch/redis';
+import {
+  entityDeadline, evaluateRules, judgeDeadlines, nextDeadline, orphanedStates, transitionEvent, type AlertState,
+  type ScriptError, type ScriptSandbox,
+} from '@callwatch/rules';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { type EntityAlerts, type StateValues, snapshotPosition, snapshotVerdict, stateChanged } from './alert-store';
-import { evaluateRules } from './evaluate-snapshot';
-import { orphanedStates } from './orphaned-states';
+import { snapshotPosition, snapshotVerdict, stateChanged } from './snapshot-position';
 
 /** PositionedSnapshot is a metric snapshot with where it was read: its partition and offset. */
 export interface PositionedSnapshot {

@@ -1,10 +1,6 @@
-/** PartitionTime is a metric partition's event-time clock, and the wall time at which it last moved. */
-export interface PartitionTime {
-  /** the newest snapshot time seen in the partition (capped a little ahead of the wall clock); null before any */
-  clockMs: number | null;
-  /** the wall time at which `clockMs` last moved */
-  wallMs: number;
-}
+import type { PartitionTime } from '@callwatch/redis';
+
+export type { PartitionTime };
 
 /** ClockLimits are how a partition's clock follows event time and, when the partition goes quiet, the wall clock. */
 export interface ClockLimits {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CallwatchError, type Logger } from '@callwatch/core';
-import { pipelined, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
+import { pipelined, readLiveSnapshots, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import { reportEntities, reportEvent, reportTicks, reportValue, ruleSchedule, type ScriptSandbox } from '@callwatch/rules';
 import type { Account, AlertEvent, Rule } from '@callwatch/schemas';
-import { readLiveSnapshots } from './live-snapshot';
 
 /** SchedulerOptions wire the report scheduler into the evaluator; `now` is the clock, injectable for tests. */
 export interface SchedulerOptions {

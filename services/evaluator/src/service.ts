@@ -1,12 +1,10 @@
 import { Counter, Gauge } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
-import { RedisKeys, createRedis } from '@callwatch/redis';
-import { RuleIndex, ScriptSandbox } from '@callwatch/rules';
+import { AlertStore, RedisKeys, createRedis } from '@callwatch/redis';
+import { RuleIndex, ScriptSandbox, applicableRules } from '@callwatch/rules';
 import type { AlertEvent } from '@callwatch/schemas';
-import { AlertStore } from './alert-store';
 import { EVALUATOR_ENV } from './config';
-import { applicableRules } from './evaluate-snapshot';
 import { startEventConsumer } from './event-consumer';
 import { judgeChunk, type PositionedSnapshot } from './judge-chunk';
 import { OwnedPartitions } from './owned-partitions';

@@ -1,15 +1,2 @@
-export * from './service';
-export * from './config';
-export * from './render';
-export * from './context';
-export * from './stock-templates';
-export * from './recipients';
-export * from './deliver';
-export * from './silence';
-export * from './transport';
-export { createAwsClients } from './channels/aws-clients';
-export { createChannelSet } from './channels/channel-set';
-export type { ChannelSet } from './channels/channel-set';
-export { createSesEmailChannel, ensureSenderVerified } from './channels/ses-email';
-export { createSnsSmsChannel } from './channels/sns-sms';
-export type { Channel, OutboundMessage, SendResult } from './channels/channel';
+export { startNotifier, type Notifier, type NotifierConfig } from './service';
+export { NOTIFIER_ENV } from './config';

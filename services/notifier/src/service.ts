@@ -1,16 +1,13 @@
 import { Counter } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
-import { RedisKeys, createRedis } from '@callwatch/redis';
+import {
+  Silencer, buildContext, deliver, openChannels, resolveRecipients, silencedNotification, templateFor,
+  type Transport,
+} from '@callwatch/notify';
+import { RedisKeys, createRedis, redisDedupStore } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
 import { NOTIFIER_ENV } from './config';
-import { buildContext } from './context';
-import { redisDedupStore } from './dedup-store';
-import { deliver } from './deliver';
-import { resolveRecipients } from './recipients';
-import { Silencer, silencedNotification } from './silence';
-import { templateFor } from './stock-templates';
-import { openChannels, type Transport } from './transport';
 
 /** NotifierConfig is the parsed NOTIFIER_ENV. */
 export type NotifierConfig = ConfigOf<typeof NOTIFIER_ENV>;

@@ -1,0 +1,134 @@
+import { CallwatchError } from '@callwatch/core';
+import type { AlertEvent, Template } from '@callwatch/schemas';
+import type { Channel, OutboundMessage } from './channels/channel';
+import { buildContext } from './context';
+import { UNFINISHED, dedupKey, deliver, type DedupStore, type DeliverInput } from './deliver';
+import { notificationId } from './notification-record';
+import { STOCK_TEMPLATES } from './stock-templates';
+
+const alert: AlertEvent = {
+  event_id: 'evt-9', type: 'fired', rule_id: 'low-asr', rule_title: 'Low ASR', entity: 'customer:acme', area: 'asr', value: 20, threshold: 30,
+  reset_threshold: null, operator: '<', level: 'critical', sample_period_ms: 900_000, at_ms: 1_714_566_600_000, first_fired_at_ms: 1_714_566_600_000, test: false,
+};
+
+// A channel that fails its first `failures` sends with the given error, then accepts.
+function flakyChannel(failures: number, error: () => Error = () => new CallwatchError('CW_ERR_DELIVERY', 'busy')) {
+  const sent: OutboundMessage[] = [];
+  let calls = 0;
+  const channel: Channel = {
+    name: 'email',
+    async send(message) {
+      calls++;
+      if (calls <= failures) throw error();
+      sent.push(message);
+      return { messageId: `msg-${calls}` };
+    },
+  };
+  return { channel, sent, calls: () => calls };
+}
+
+function memoryDedup(): DedupStore & { keys: Set<string>; claimed: Set<string> } {
+  const keys = new Set<string>();
+  const claimed = new Set<string>();
+  return {
+    keys,
+    claimed,
+    claim: async (key) => {
+      if (keys.has(key)) return 'sent';
+      if (claimed.has(key)) return 'unfinished';
+      claimed.add(key);
+      return 'ours';
+    },
+    markSent: async (key) => {
+      keys.add(key);
+    },
+    release: async (key) => {
+      claimed.delete(key);
+    },
+  };
+}
+
+function input(channel: Channel, dedup: DedupStore, over: Partial<DeliverInput> = {}): DeliverInput {
+  let clock = 1000;
+  return {
+    alert, context: buildContext(alert), template: STOCK_TEMPLATES.asr as Template, recipient: { channel: 'email', recipient: 'noc@example.net' },
+    channel, dedup, retry: { retries: 3, sleep: async () => undefined }, now: () => clock++, ...over,
+  };
+}
+
+describe('deliver', () => {
+  it('sends once and records one sent notification', async () => {
+    const { channel, sent } = flakyChannel(0);
+    const dedup = memoryDedup();
+    const records = await deliver(input(channel, dedup));
+    expect(records).toEqual([{
+      notification_id: notificationId('evt-9', 'email', 'noc@example.net', 1), alert_event_id: 'evt-9', rule_id: 'low-asr', entity: 'customer:acme',
+      channel: 'email', recipient: 'noc@example.net', status: 'sent', attempt: 1, error: null, message_id: 'msg-1', at_ms: 1000,
+    }]);
+    expect(sent[0]).toMatchObject({ channel: 'email', recipient: 'noc@example.net', alert, subject: '[critical] Low ASR: acme ASR 20.0% (fired)' });
+    expect([...dedup.keys]).toEqual([dedupKey('evt-9', 'email', 'noc@example.net')]);
+  });
+
+  it('records each retried failure, then the success', async () => {
+    const { channel } = flakyChannel(2);
+    const records = await deliver(input(channel, memoryDedup()));
+    expect(records.map((r) => [r.status, r.attempt, r.error, r.message_id])).toEqual([
+      ['retrying', 1, 'CW_ERR_DELIVERY: busy', null],
+      ['retrying', 2, 'CW_ERR_DELIVERY: busy', null],
+      ['sent', 3, null, 'msg-3'],
+    ]);
+    expect(new Set(records.map((r) => r.notification_id)).size).toBe(3);
+  });
+
+  it('gives up after the retries and does not mark the delivery sent', async () => {
+    const { channel, calls } = flakyChannel(10);
+    const dedup = memoryDedup();
+    const records = await deliver(input(channel, dedup, { retry: { retries: 2, sleep: async () => undefined } }));
+    expect(records.map((r) => [r.status, r.attempt])).toEqual([['retrying', 1], ['retrying', 2], ['failed', 3]]);
+    expect(calls()).toBe(3);
+    expect(dedup.keys.size).toBe(0);
+    // The claim is given back: a redelivery of the alert event tries again.
+    expect(dedup.claimed.size).toBe(0);
+    expect((await deliver(input(flakyChannel(0).channel, dedup))).map((r) => r.status)).toEqual(['sent']);
+  });
+
+  it('never sends a delivery that an earlier attempt claimed and did not finish (at most once)', async () => {
+    const { channel, calls } = flakyChannel(0);
+    const dedup = memoryDedup();
+    await dedup.claim(dedupKey('evt-9', 'email', 'noc@example.net'));
+    const records = await deliver(input(channel, dedup));
+    expect(records.map((r) => [r.status, r.attempt, r.error])).toEqual([['skipped', 1, UNFINISHED]]);
+    expect(calls()).toBe(0);
+  });
+
+  it('does not retry a rejection', async () => {
+    const { channel, calls } = flakyChannel(1, () => new CallwatchError('CW_ERR_DELIVERY_REJECTED', 'bad address'));
+    const records = await deliver(input(channel, memoryDedup()));
+    expect(records.map((r) => [r.status, r.attempt, r.error])).toEqual([['failed', 1, 'CW_ERR_DELIVERY_REJECTED: bad address']]);
+    expect(calls()).toBe(1);
+  });
+
+  it('skips what was already sent (redelivered alert event)', async () => {
+    const { channel, calls } = flakyChannel(0);
+    const dedup = memoryDedup();
+    await deliver(input(channel, dedup));
+    expect(await deliver(input(channel, dedup))).toEqual([]);
+    expect(calls()).toBe(1);
+  });
+
+  it('records a broken template as failed without sending', async () => {
+    const { channel, calls } = flakyChannel(0);
+    const broken = { ...(STOCK_TEMPLATES.asr as Template), id: 'broken', sms: '{{#if' };
+    const records = await deliver(input(channel, memoryDedup(), { template: broken }));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(records[0]?.error).toMatch(/^CW_ERR_TEMPLATE: template "broken"/);
+    expect(calls()).toBe(0);
+  });
+
+  it('makes notification ids deterministic and distinct per attempt, channel and recipient', () => {
+    const id = notificationId('evt-9', 'email', 'a@b.c', 1);
+    expect(notificationId('evt-9', 'email', 'a@b.c', 1)).toBe(id);
+    expect(new Set([id, notificationId('evt-9', 'email', 'a@b.c', 2), notificationId('evt-9', 'sms', 'a@b.c', 1), notificationId('evt-9', 'email', 'a@b.d', 1)]).size).toBe(4);
+  });
+});

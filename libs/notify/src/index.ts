@@ -1,0 +1,15 @@
+export * from './config';
+export * from './context';
+export * from './deliver';
+export * from './notification-record';
+export * from './recipients';
+export * from './render';
+export * from './silence';
+export * from './stock-templates';
+export * from './transport';
+export { createAwsClients } from './channels/aws-clients';
+export { createChannelSet } from './channels/channel-set';
+export type { ChannelSet } from './channels/channel-set';
+export { createSesEmailChannel, ensureSenderVerified } from './channels/ses-email';
+export { createSnsSmsChannel } from './channels/sns-sms';
+export type { Channel, OutboundMessage, SendResult } from './channels/channel';

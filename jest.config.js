@@ -9,5 +9,5 @@ const packages = ['libs', 'services']
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [...packages.map((dir) => `<rootDir>/${dir}`), '<rootDir>/test'],
+  projects: [...packages.map((dir) => `<rootDir>/${dir}`), '<rootDir>/test', '<rootDir>/test/docs'],
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm start`: the whole demo on one machine. Starts the local infrastructure, the three services, the example
+# `npm start`: the whole demo on one machine. Starts the local infrastructure, the four services, the example
 # rules and simulated switches, and prints alert events as they fire. Emails land in ./outbox (or in SES when
 # AWS settings are given). Ctrl-C stops everything this script started.
 set -euo pipefail
@@ -57,7 +57,7 @@ cli simulate --rate "${DEMO_RATE:-100}" --bad-customers acme --bad-asr 8 --balan
 pids+=($!)
 
 say "alert events (Ctrl-C to stop); emails are written to $NOTIFY_OUTBOX_DIR"
-echo "(in another shell: TOPIC_PREFIX=$TOPIC_PREFIX node scripts/dist/cli.js alerts tail --from-beginning)"
+echo "(in another shell: TOPIC_PREFIX=$TOPIC_PREFIX npx callwatch alerts tail --from-beginning)"
 # In the background and waited for: bash runs its traps during `wait`, not while a foreground child runs.
 cli alerts tail &
 pids+=($!)

@@ -7,7 +7,7 @@ describe('avro schemas', () => {
     expect(() => Type.forSchema(avroSchema(name) as never)).not.toThrow();
   });
 
-  it('round-trips a CDR with the field names of DESIGN.md', () => {
+  it('round-trips a CDR with the field names of docs/design.md', () => {
     const type = Type.forSchema(avroSchema('cdr') as never);
     const cdr: Cdr = {
       cdr_id: 'c1', switch_id: 'sw1', customer_id: 'acme', carrier_id: 'tel1', call_id: null,

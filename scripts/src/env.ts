@@ -4,7 +4,7 @@ import { NOTIFY_ENV } from '@callwatch/notify';
 /** CliConfig is the connection configuration the CLI reads from the environment, like the services. */
 export type CliConfig = ConfigOf<typeof COMMON_ENV>;
 
-/** cliConfig reads the environment once; a bad value becomes a usage error naming the variable. */
+/** cliConfig reads the environment once; a bad value is a CW_ERR_CONFIG error naming the variable. */
 export function cliConfig(source: NodeJS.ProcessEnv = process.env): CliConfig {
   return loadConfig(COMMON_ENV, source);
 }

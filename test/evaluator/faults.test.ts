@@ -24,7 +24,7 @@ const transition = (e: Pick<AlertEvent, 'rule_id' | 'entity' | 'type' | 'at_ms' 
 
 /**
  * Traffic makes metric snapshots for a set of customers in rounds, one per customer a round with event times
- * increasing per customer, and folds them with low-asr's semantics (DESIGN §5) into the transitions it expects.
+ * increasing per customer, and folds them with low-asr's semantics (docs/design.md, "Rules") into the transitions it expects.
  * Every snapshot with a decisive value flips the customer's state; the rest hold it (inside the hysteresis band, or
  * fewer than min_attempts attempts with a value that would flip it). A snapshot judged again after a crash or
  * rebalance then gives its own transition again or nothing, whatever newer state the evaluator reads. (One that

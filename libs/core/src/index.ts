@@ -10,3 +10,4 @@ export * from './shutdown';
 export * from './entity';
 export * from './common-config';
 export * from './redis-url';
+export * from './config-doc';

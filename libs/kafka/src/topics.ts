@@ -1,6 +1,6 @@
 import type { SchemaName } from '@callwatch/schemas';
 
-/** TopicNames holds every topic of DESIGN.md §2 under its role. */
+/** TopicNames holds every topic of docs/design.md ("Topics") under its role. */
 export interface TopicNames {
   cdr: string;
   cdrByCarrier: string;

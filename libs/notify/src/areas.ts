@@ -12,7 +12,7 @@ export interface AreaFormat {
 const percent = (label: string, meaning: string): AreaFormat => ({ label, unit: '%', decimals: 1, money: false, meaning });
 const money = (label: string, meaning: string): AreaFormat => ({ label, unit: '', decimals: 2, money: true, meaning });
 
-/** AREA_FORMATS maps every threshold area of DESIGN §3 to how its values are shown. */
+/** AREA_FORMATS maps every threshold area of docs/design.md ("Entities and metrics") to how its values are shown. */
 export const AREA_FORMATS: Readonly<Record<string, AreaFormat>> = {
   asr: percent('ASR', 'Answer-seizure ratio: answered calls as a share of all attempts.'),
   ner: percent('NER', 'Network effectiveness ratio: calls that reached the user or were declined by them, as a share of attempts (excluding redirects).'),

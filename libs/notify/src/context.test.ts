@@ -36,7 +36,7 @@ describe('buildContext', () => {
     expect(buildContext(alert({ area: 'asr', value: 27.46, threshold: 30 })).value).toBe('27.5');
   });
 
-  it('exposes the DESIGN variables', () => {
+  it('exposes the variables docs/design.md lists for templates', () => {
     const context = buildContext(alert({ reset_threshold: 31, type: 'repeated', at_ms: Date.UTC(2024, 0, 2, 4, 34, 5) }));
     expect(context).toMatchObject({
       entity: { id: 'carrier:tier1', kind: 'carrier', name: 'tier1' },

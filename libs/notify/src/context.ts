@@ -2,7 +2,7 @@ import { formatDuration, valueDecimals } from '@callwatch/core';
 import type { Account, AlertEvent, AlertEventType, Rule } from '@callwatch/schemas';
 import { areaFormat, formatNumber } from './areas';
 
-/** NotificationContext is the view model templates see: the variables of DESIGN §6, already formatted. */
+/** NotificationContext is the view model templates see: the variables of docs/design.md ("Templates and notifications"), already formatted. */
 export interface NotificationContext {
   entity: { id: string; kind: string; name: string };
   rule: { id: string; title: string };

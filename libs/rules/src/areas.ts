@@ -1,4 +1,4 @@
-/** WINDOWED_AREAS lists the areas measured over a sample-period window (DESIGN §3). */
+/** WINDOWED_AREAS lists the areas measured over a sample-period window (docs/design.md, "Entities and metrics"). */
 export const WINDOWED_AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'spend', 'margin', 'sdr', 'code_ratio'] as const;
 
 /** GAUGE_AREAS lists the areas read as a current value with no window: concurrent calls and balance. */
@@ -29,7 +29,7 @@ export function isWindowedArea(area: string): boolean {
   return (WINDOWED_AREAS as readonly string[]).includes(area);
 }
 
-/** isMetricArea tells whether an area is a metric of DESIGN §3, so its rules need an operator and a threshold. */
+/** isMetricArea tells whether an area is a metric of docs/design.md, so its rules need an operator and a threshold. */
 export function isMetricArea(area: string): boolean {
   return isWindowedArea(area) || (GAUGE_AREAS as readonly string[]).includes(area);
 }

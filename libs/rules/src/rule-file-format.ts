@@ -21,7 +21,7 @@ export type RuleFileScope = { customer: string } | { carrier: string } | { class
 /** RuleFileNotify is one `notify` entry as written in a file. */
 export type RuleFileNotify = { email: string } | { sms: string } | { webhook: string } | { contacts: true };
 
-/** RuleFile is one rule in the file format of DESIGN §5; optional fields are left out when they hold their default. */
+/** RuleFile is one rule in the file format of docs/design.md ("Rules"); optional fields are left out when they hold their default. */
 export interface RuleFile {
   id: string;
   title: string;

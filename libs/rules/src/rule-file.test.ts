@@ -34,7 +34,7 @@ describe('validateRuleFiles', () => {
     }]);
   });
 
-  it('reads every field of the DESIGN example', () => {
+  it('reads every field of the example in docs/design.md', () => {
     const text = lines(
       'id: low-asr-warning',
       'title: Low ASR Warning',

@@ -3,7 +3,7 @@ import type { NotifyTarget, Rule, RuleScope } from '@callwatch/schemas';
 import type { RuleFile, RuleFileNotify, RuleFileScope } from './rule-file-format';
 
 /**
- * ruleToFile turns a Rule back into the file format of DESIGN §5 (for `callwatch rules export` and `diff`),
+ * ruleToFile turns a Rule back into the file format of docs/design.md ("Rules") (for `callwatch rules export` and `diff`),
  * leaving out fields that hold their default so exported files read like hand-written ones.
  */
 export function ruleToFile(rule: Rule): RuleFile {

@@ -1,4 +1,4 @@
-/** BUCKETS_PER_WINDOW is the number of buckets in every window (DESIGN.md §4: g = P / 60). */
+/** BUCKETS_PER_WINDOW is the number of buckets in every window (docs/design.md, "Windows": g = P / 60). */
 export const BUCKETS_PER_WINDOW = 60;
 
 const MINUTE_MS = 60_000;

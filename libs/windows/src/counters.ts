@@ -12,7 +12,7 @@ export type CounterName = 'a' | 'n' | 'e' | 'x' | 'b' | 'p' | 'q' | 's' | 'm' | 
 
 const ratio = (num: number, den: number, scale = 1): number | null => (den > 0 ? (num / den) * scale : null);
 
-/** deriveWindow turns a window's summed counters into the areas of DESIGN.md §3. */
+/** deriveWindow turns a window's summed counters into the areas of docs/design.md ("Entities and metrics"). */
 export function deriveWindow(periodMs: number, sums: Readonly<Record<string, number>>): Window {
   const get = (name: string) => sums[name] ?? 0;
   const codes: Record<string, number> = {};

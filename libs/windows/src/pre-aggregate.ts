@@ -3,7 +3,7 @@ import { bucketSizeMs } from './buckets';
 import { CdrCounters } from './cdr-counters';
 import { roundMoney } from './counters';
 
-/** InputEvent is one input event with its `type`, as in DESIGN.md §3's JSON lines (the Avro fields plus `type`). */
+/** InputEvent is one input event with its `type`, as in the JSON lines of docs/design.md ("Input events") (the Avro fields plus `type`). */
 export type InputEvent =
   | ({ type: 'cdr' } & Cdr)
   | ({ type: 'call_start' } & CallStart)

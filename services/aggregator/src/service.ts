@@ -59,7 +59,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const counted = new Counter({ name: 'callwatch_aggregator_events_total', help: 'events applied (CDRs, call starts, payments, account snapshots)', labelNames: ['side'], registers: [health.registry] });
   const skipped = new Counter({ name: 'callwatch_aggregator_skipped_total', help: 'events not counted: redelivered (offset already applied), duplicate id, or late', labelNames: ['reason'], registers: [health.registry] });
   const dead = new Counter({ name: 'callwatch_dead_letters_total', help: 'messages sent to a dead-letter topic', labelNames: ['topic', 'code'], registers: [health.registry] });
-  const roundTrips = new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch, one per tick)', registers: [health.registry] });
+  const roundTrips = new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch, two per tick)', registers: [health.registry] });
   const ticked = new Counter({ name: 'callwatch_aggregator_ticks_total', help: 'entities whose windows slid because time passed', registers: [health.registry] });
   const replays = new Counter({ name: 'callwatch_aggregator_replays_total', help: 'partitions rewound to rebuild state after Redis lost it', registers: [health.registry] });
   health.addCheck('redis', () => redis.status === 'ready');

@@ -19,5 +19,5 @@ export const EVALUATOR_ENV = {
   EVALUATOR_CLOCK_AHEAD_MS: env(positiveDuration, 'a snapshot moves its partition\'s clock at most this far ahead of the wall clock (a switch whose clock runs ahead must not bring every deadline forward); in milliseconds or with a unit', 300_000),
   EVALUATOR_DEADLINE_CHECK_MS: env(positiveDuration, 'how often quiet partitions are checked for deadlines the wall clock passed; in milliseconds or with a unit', 1_000),
   EVALUATOR_SCHEDULE_CHECK_MS: env(positiveDuration, 'how often report rules (rules with a schedule) are checked for due ticks, in milliseconds or with a unit', 10_000),
-  EVALUATOR_SCHEDULE_CATCHUP_MS: env(positiveDuration, 'how late a report tick missed while no evaluator ran is still sent (older ones are skipped), in milliseconds or with a unit', 3_600_000),
+  EVALUATOR_SCHEDULE_CATCHUP_MS: env(positiveDuration, 'how late a report tick missed while no evaluator ran is still sent (older ones are skipped with a warning; at least EVALUATOR_SCHEDULE_CHECK_MS), in milliseconds or with a unit', 3_600_000),
 };

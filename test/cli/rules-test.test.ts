@@ -80,7 +80,7 @@ describe('callwatch rules test', () => {
     expect(out).toContain('decision         would fire\n');
     expect(out).toContain('live state       none (the evaluator holds no state for this rule and entity)\n');
     expect(report.alert).toMatchObject({ type: 'fired', test: true, rule_id: 'low-asr', entity, value: 20 });
-    expect(report.alert.event_id).toMatch(/^test-/);
+    expect(report.alert.event_id).toMatch(/^[0-9a-f]{40}$/);
     expect(report.messages.map((m) => [m.channel, m.recipient])).toEqual([['email', noc], ['sms', phone]]);
     expect(report.messages[0]?.subject).toBe(`[TEST] [warning] Low ASR: ${customer} ASR 20.0% (fired)`);
     expect(report.messages[0]?.text).toMatch(/^\[TEST\] This is a TEST notification/);

@@ -11,3 +11,4 @@ export * from './entity';
 export * from './common-config';
 export * from './redis-url';
 export * from './config-doc';
+export * from './ticker';

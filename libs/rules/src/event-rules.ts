@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AlertEvent, Rule } from '@callwatch/schemas';
+import { alertEvent, type AlertOrigin } from './alert-event';
+import { alertRuleFields } from './decide';
 
 /** RULE_EVENTS are the events an `area: event` rule can notify on. */
 export const RULE_EVENTS = ['payment_completed', 'account_status_changed', 'penalty_applied', 'penalty_lifted'] as const;
@@ -73,12 +74,8 @@ export function eventAlerts(rules: Iterable<Rule>, event: RuleEvent): Array<Aler
   for (const rule of rules) {
     const spec = eventRuleOf(rule);
     if (!rule.enabled || spec === null || spec.event !== event.name || !filterMatches(spec.filter, event.fields)) continue;
-    out.push({
-      event_id: createHash('sha1').update(`${rule.id}|${event.entity}|event|${event.name}|${event.id}`).digest('hex'),
-      type: 'fired', rule_id: rule.id, rule_title: rule.title, entity: event.entity, area: 'event', value: event.value,
-      threshold: null, reset_threshold: null, operator: null, level: rule.level, sample_period_ms: null,
-      at_ms: event.at_ms, first_fired_at_ms: event.at_ms, test: false,
-    });
+    const origin: AlertOrigin = { kind: 'event', name: event.name, sourceId: event.id, atMs: event.at_ms, value: event.value };
+    out.push(alertEvent(rule.id, alertRuleFields(rule), event.entity, origin) as AlertEvent & { type: 'fired' });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { orphanResetId } from './alert-event-id';
+import { alertEventId } from './alert-event';
 import { alertRuleFields, type AlertState } from './decide';
 import type { Rule } from '@callwatch/schemas';
 import { orphanedStates } from './orphaned-states';
@@ -44,7 +44,7 @@ describe('orphanedStates', () => {
   it('gives a reset with every field of the rule, at the snapshot time, closing the firing it names', () => {
     const [reset] = orphanedStates(ENTITY, new Map([['deleted', firing(3_000, 4, deleted)]]), [], () => undefined, NOW).resets;
     expect(reset).toEqual({
-      event_id: orphanResetId('deleted', ENTITY, 3_000), type: 'reset', rule_id: 'deleted', rule_title: 'Deleted rule', entity: ENTITY, area: 'balance',
+      event_id: alertEventId('deleted', ENTITY, { kind: 'orphan', atMs: NOW, firstFiredAtMs: 3_000, value: 4 }), type: 'reset', rule_id: 'deleted', rule_title: 'Deleted rule', entity: ENTITY, area: 'balance',
       value: 4, threshold: 10, reset_threshold: 12, operator: '<', level: 'error', sample_period_ms: null, at_ms: NOW, first_fired_at_ms: 3_000, test: false,
     });
     expect(orphanedStates(ENTITY, new Map([['disabled', firing(3_000, 20)]]), [], ruleOf, NOW).resets[0]).toMatchObject({ level: 'critical', area: 'asr', threshold: 30 });

@@ -1,4 +1,4 @@
-import { orphanResetId } from './alert-event-id';
+import { alertEvent } from './alert-event';
 import { alertRuleFields, type AlertRuleFields, type AlertState } from './decide';
 import type { AlertEvent, Rule } from '@callwatch/schemas';
 
@@ -41,17 +41,8 @@ export function orphanedStates(
     if (state.status !== 'firing') continue;
     const rule = ruleOf(ruleId);
     const firstFiredAtMs = state.first_fired_at_ms ?? state.since_ms;
-    out.resets.push({
-      event_id: orphanResetId(ruleId, entity, firstFiredAtMs),
-      type: 'reset',
-      rule_id: ruleId,
-      entity,
-      ...(rule ? alertRuleFields(rule) : (state.rule ?? unknownRule(ruleId))),
-      value: state.value,
-      at_ms: now,
-      first_fired_at_ms: firstFiredAtMs,
-      test: false,
-    });
+    const fields = rule ? alertRuleFields(rule) : (state.rule ?? unknownRule(ruleId));
+    out.resets.push(alertEvent(ruleId, fields, entity, { kind: 'orphan', atMs: now, firstFiredAtMs, value: state.value }));
   }
   return out ?? NONE;
 }

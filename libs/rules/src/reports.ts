@@ -1,6 +1,7 @@
 import { parseEntity } from '@callwatch/core';
 import type { AlertEvent, MetricSnapshot, Rule } from '@callwatch/schemas';
-import { alertEventId } from './alert-event-id';
+import { alertEvent } from './alert-event';
+import { alertRuleFields } from './decide';
 import { metricValue } from './metric-value';
 import { ruleApplies } from './scope';
 import type { ScriptSandbox } from './script-sandbox';
@@ -44,21 +45,5 @@ export function reportValue(rule: Rule, snapshot: MetricSnapshot | undefined, sc
  * tick), so a copy re-sent after a crash is dropped by the notifier's dedup.
  */
 export function reportEvent(rule: Rule, entity: string, value: number | null, tickMs: number): AlertEvent {
-  return {
-    event_id: alertEventId(rule.id, entity, 'report', tickMs),
-    type: 'report',
-    rule_id: rule.id,
-    rule_title: rule.title,
-    entity,
-    area: rule.area,
-    value,
-    threshold: null,
-    reset_threshold: null,
-    operator: null,
-    level: rule.level,
-    sample_period_ms: rule.sample_period_ms,
-    at_ms: tickMs,
-    first_fired_at_ms: tickMs,
-    test: false,
-  };
+  return alertEvent(rule.id, alertRuleFields(rule), entity, { kind: 'report', tickMs, value });
 }

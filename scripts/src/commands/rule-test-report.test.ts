@@ -1,3 +1,4 @@
+import { alertEventId } from '@callwatch/rules';
 import type { Account, MetricSnapshot, Notification, Rule, Window } from '@callwatch/schemas';
 import { describeScope, formatAlertState, formatDeliveries, formatRuleTest, scopeMismatch, testAlert, testVerdict, type RuleTestReport } from './rule-test-report';
 
@@ -35,8 +36,8 @@ describe('testVerdict', () => {
 
 describe('testAlert', () => {
   it('is a fired event marked test, at now', () => {
-    expect(testAlert(rule(), 'customer:acme', 20, 'test-1', NOW)).toEqual({
-      event_id: 'test-1', type: 'fired', rule_id: 'low-asr', rule_title: 'Low ASR', entity: 'customer:acme', area: 'asr', value: 20, threshold: 30,
+    expect(testAlert(rule(), 'customer:acme', 20, 'n-1', NOW)).toEqual({
+      event_id: alertEventId('low-asr', 'customer:acme', { kind: 'test', type: 'fired', nonce: 'n-1', atMs: NOW, value: 20 }), type: 'fired', rule_id: 'low-asr', rule_title: 'Low ASR', entity: 'customer:acme', area: 'asr', value: 20, threshold: 30,
       reset_threshold: 31, operator: '<=', level: 'warning', sample_period_ms: 900_000, at_ms: NOW, first_fired_at_ms: NOW, test: true,
     });
   });
@@ -83,7 +84,7 @@ describe('formatRuleTest', () => {
   const report: RuleTestReport = {
     rule: { id: 'low-asr', title: 'Low ASR', enabled: false }, entity: 'customer:acme', area: 'asr', samplePeriodMs: 900_000, value: 20, attempts: 5,
     minAttempts: 5, operator: '<=', threshold: 30, resetThreshold: null, outcome: 'fire', decision: 'would fire', liveState: null, nextDeadlineMs: null,
-    alert: testAlert(rule(), 'customer:acme', 20, 'test-1', NOW),
+    alert: { ...testAlert(rule(), 'customer:acme', 20, 'n-1', NOW), event_id: 'test-1' },
     messages: [
       { channel: 'email', recipient: 'noc@example.net', subject: '[TEST] S', text: '[TEST] line 1\n\nline 2\n', sms: '[TEST] M' },
       { channel: 'sms', recipient: '+15551234567', subject: '[TEST] S', text: '[TEST] T', sms: '[TEST] M' },

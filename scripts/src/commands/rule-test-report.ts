@@ -1,6 +1,8 @@
 import { formatDuration } from '@callwatch/core';
 import { isoUtc, type RecipientChannel } from '@callwatch/notify';
-import { decide, isReportRule, isWindowedArea, ruleSchedule, scheduleTicks, type AlertState, type Observation } from '@callwatch/rules';
+import {
+  alertEvent, alertRuleFields, decide, isReportRule, isWindowedArea, ruleSchedule, scheduleTicks, type AlertState, type Observation,
+} from '@callwatch/rules';
 import type { Account, AlertEvent, MetricSnapshot, Notification, Rule, RuleScope } from '@callwatch/schemas';
 
 /**
@@ -85,24 +87,8 @@ function noDataReason(rule: Rule, snapshot: MetricSnapshot, observation: Observa
 }
 
 /** testAlert is the alert event a test renders: `fired` (`report` for a report rule), marked test, at `now`, with the live value (null without data). */
-export function testAlert(rule: Rule, entity: string, value: number | null, eventId: string, now: number): AlertEvent {
-  return {
-    event_id: eventId,
-    type: isReportRule(rule) ? 'report' : 'fired',
-    rule_id: rule.id,
-    rule_title: rule.title,
-    entity,
-    area: rule.area,
-    value,
-    threshold: rule.threshold,
-    reset_threshold: rule.reset_threshold,
-    operator: rule.operator,
-    level: rule.level,
-    sample_period_ms: rule.sample_period_ms,
-    at_ms: now,
-    first_fired_at_ms: now,
-    test: true,
-  };
+export function testAlert(rule: Rule, entity: string, value: number | null, nonce: string, now: number): AlertEvent {
+  return alertEvent(rule.id, alertRuleFields(rule), entity, { kind: 'test', type: isReportRule(rule) ? 'report' : 'fired', nonce, atMs: now, value });
 }
 
 /** describeScope names what a rule's scope covers, in the words of a rule file. */

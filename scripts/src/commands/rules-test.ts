@@ -53,7 +53,7 @@ export async function testRule(id: string, entity: string, options: RuleTestOpti
 
       const { snapshot, liveState } = await readLive(env, entity, rule.id, now);
       const observation = await observe(rule, snapshot);
-      const alert = testAlert(rule, entity, observation.value, `test-${randomUUID()}`, now);
+      const alert = testAlert(rule, entity, observation.value, randomUUID(), now);
       const template = templateFor(rule.area, rule.template, templates.view(), alert.type);
       const context = buildContext(alert, rule, account);
       const recipients = resolveRecipients(rule, account);

@@ -1,10 +1,12 @@
 import type { Kafka, Producer } from 'kafkajs';
+import type { SchemaName } from '@callwatch/schemas';
 import { COMMON_ENV, createLogger, startHealthServer, type ConfigOf, type HealthServer, type Logger } from '@callwatch/core';
 import { createKafka } from './client';
 import { RegistryCodec } from './codec';
 import { keyPartitioner } from './partitioner';
 import { Publisher } from './publisher';
 import { callwatchTopicSpecs, ensureTopics } from './admin';
+import { startBatchConsumer, type BatchConsumer, type BatchConsumerOptions } from './consumer';
 import { TOPIC_SCHEMAS, topicNames, type TopicNames } from './topics';
 
 /** CommonConfig is the parsed COMMON_ENV. */
@@ -35,10 +37,12 @@ export async function connect(config: CommonConfig, clientId: string, roles: Arr
   return { kafka, producer, codec, publisher: new Publisher(producer, codec), topics, close: () => producer.disconnect() };
 }
 
-/** Runtime is a service's connection plus its logger and /healthz + /metrics server. */
+/** Runtime is a service's connection plus its logger, its /healthz + /metrics server, and its consumers' session timeout. */
 export interface Runtime extends Connection {
   log: Logger;
   health: HealthServer;
+  /** KAFKA_SESSION_TIMEOUT_MS: how long the group waits for a silent member of this service */
+  sessionTimeoutMs: number;
 }
 
 /** startRuntime is what every service wires first. */
@@ -51,9 +55,22 @@ export async function startRuntime(service: string, config: CommonConfig, roles:
     ...connection,
     log,
     health,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     close: async () => {
       await connection.close();
       await health.close();
     },
   };
+}
+
+/** ServiceConsumerOptions are what a service says of one of its consumer groups; its runtime gives the rest. */
+export type ServiceConsumerOptions<N extends SchemaName> = Omit<BatchConsumerOptions<N>, 'kafka' | 'codec' | 'publisher' | 'log' | 'registry'>;
+
+/**
+ * consume starts a consumer group of a service on its runtime: the runtime's Kafka client, codec, publisher and
+ * logger, its lag reported on the service's /metrics, and its session timeout unless the options say otherwise.
+ */
+export function consume<N extends SchemaName>(runtime: Runtime, options: ServiceConsumerOptions<N>): Promise<BatchConsumer> {
+  const { kafka, codec, publisher, log, health, sessionTimeoutMs } = runtime;
+  return startBatchConsumer({ kafka, codec, publisher, log, registry: health.registry, sessionTimeoutMs, ...options });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
-import { loadConfig, type ConfigOf } from '@callwatch/core';
-import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { loadConfig, startTicker, type ConfigOf } from '@callwatch/core';
+import { CompactedTable, consume, startRuntime, type Runtime } from '@callwatch/kafka';
 import { PenaltyStore, RedisKeys, createRedis } from '@callwatch/redis';
 import { decidePenalty, enableAction, type Penalty } from '@callwatch/rules';
 import type { Action } from '@callwatch/schemas';
@@ -37,14 +37,8 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
   const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.ENFORCER_GROUP_ID}-rules` });
   await rules.start();
 
-  const consumer: BatchConsumer = await startBatchConsumer({
-    kafka: runtime.kafka,
-    codec: runtime.codec,
-    publisher,
-    log,
-    registry: health.registry,
+  const consumer = await consume(runtime, {
     groupId: config.ENFORCER_GROUP_ID,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.alert,
     schema: 'alert',
     deadLetter: false,
@@ -73,29 +67,22 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
 
   // Ends penalties by the wall clock: a penalty of 1 h disables for an hour. Whatever ended while no enforcer ran is
   // enabled at the first tick.
-  let ticking = false;
-  const timer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    void (async () => {
-      const now = Date.now();
-      for (const entity of await store.due(now)) {
-        const penalty = await store.claim(entity, owner, now);
-        if (!penalty) continue;
-        await publish([enableAction(entity, penalty, penalty.until_ms)]);
-        await store.end(entity, owner, penalty);
-      }
-    })()
-      .catch((err: unknown) => log.error({ err }, 'ending penalties failed; retrying at the next tick'))
-      .finally(() => (ticking = false));
-  }, config.ENFORCER_TICK_MS);
-  timer.unref();
+  const endPenalties = async (): Promise<void> => {
+    const now = Date.now();
+    for (const entity of await store.due(now)) {
+      const penalty = await store.claim(entity, owner, now);
+      if (!penalty) continue;
+      await publish([enableAction(entity, penalty, penalty.until_ms)]);
+      await store.end(entity, owner, penalty);
+    }
+  };
+  const ticker = startTicker(config.ENFORCER_TICK_MS, endPenalties, (err) => log.error({ err }, 'ending penalties failed; retrying at the next tick'));
   log.info({ topic: topics.alert }, 'enforcer running');
 
   return {
     runtime,
     stop: async () => {
-      clearInterval(timer);
+      await ticker.stop();
       await consumer.stop();
       await rules.stop();
       await runtime.close();

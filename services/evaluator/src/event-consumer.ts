@@ -1,5 +1,5 @@
 import { accountEvent, actionEvent, eventAlerts, paymentEvent, type RuleEvent } from '@callwatch/rules';
-import { startBatchConsumer, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { consume, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { pipelined, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import type { Account, Action, AlertEvent, Payment, Rule, SchemaName, SchemaTypes } from '@callwatch/schemas';
 
@@ -9,7 +9,6 @@ export interface EventConsumerOptions {
   redis: Redis;
   keys: RedisKeys;
   groupId: string;
-  sessionTimeoutMs: number;
   /** rulesFor lists the enabled rules whose scope covers an entity (the evaluator's rule index). */
   rulesFor: (entity: string) => Rule[];
   /** Events older than this (by the wall clock) notify nobody: a new group reading old payments stays quiet. */
@@ -27,14 +26,8 @@ export interface EventConsumerOptions {
 export async function startEventConsumer(opts: EventConsumerOptions): Promise<BatchConsumer> {
   const { runtime, redis, keys } = opts;
   const { topics } = runtime;
-  return startBatchConsumer({
-    kafka: runtime.kafka,
-    codec: runtime.codec,
-    publisher: runtime.publisher,
-    log: runtime.log,
-    registry: runtime.health.registry,
+  return consume(runtime, {
     groupId: opts.groupId,
-    sessionTimeoutMs: opts.sessionTimeoutMs,
     topic: topics.payment,
     schema: 'payment' as SchemaName,
     alsoTopics: [{ topic: topics.account, schema: 'account' }, { topic: topics.action, schema: 'action' }],

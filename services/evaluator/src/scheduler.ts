@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CallwatchError, type Logger } from '@callwatch/core';
+import { CallwatchError, startTicker, type Logger } from '@callwatch/core';
 import { pipelined, readLiveSnapshots, type PipelinedCommand, type Redis, type RedisKeys } from '@callwatch/redis';
 import { reportEntities, reportEvent, reportTicks, reportValue, ruleSchedule, type ScriptSandbox } from '@callwatch/rules';
 import type { Account, AlertEvent, Rule } from '@callwatch/schemas';
@@ -121,24 +121,6 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     await redis.set(keys.reportCheckedAt(), String(at));
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const loop = (): void => {
-    running = check()
-      .catch((err: unknown) => log.error({ err }, 'report check failed: due ticks are retried at the next check'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(loop, checkMs);
-      });
-  };
-  loop();
-  return {
-    check,
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const ticker = startTicker(checkMs, check, (err) => log.error({ err }, 'report check failed: due ticks are retried at the next check'), { immediately: true });
+  return { check, stop: () => ticker.stop() };
 }

@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { loadConfig, type ConfigOf } from '@callwatch/core';
-import { CompactedTable, startBatchConsumer, startRuntime, type BatchConsumer, type Runtime } from '@callwatch/kafka';
+import { CompactedTable, consume, startRuntime, type Runtime } from '@callwatch/kafka';
 import {
   Silencer, buildContext, deliver, openChannels, resolveRecipients, silencedNotification, templateFor,
   type Transport,
@@ -67,14 +67,8 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     return perRecipient.flat();
   };
 
-  const consumer: BatchConsumer = await startBatchConsumer({
-    kafka: runtime.kafka,
-    codec: runtime.codec,
-    publisher,
-    log,
-    registry: health.registry,
+  const consumer = await consume(runtime, {
     groupId: config.NOTIFIER_GROUP_ID,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topic: topics.alert,
     schema: 'alert',
     deadLetter: false,

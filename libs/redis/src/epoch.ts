@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { nodeTags, pipelined, type PipelinedCommand, type Redis } from './client';
 import type { RedisKeys } from './keys';
-import { loadScripts } from './scripts';
+import { LUA_DIR, loadScripts } from './scripts';
 
 type RenewEpoch = (key: string, found: string, next: string) => Promise<string | null>;
 
@@ -30,7 +29,7 @@ export class Epoch {
 
   /** start reads the marker, creating it when missing or incomplete (then every partition is replayed before it is counted). */
   static async start(redis: Redis, keys: RedisKeys): Promise<Epoch> {
-    loadScripts(redis, join(__dirname, '..', 'lua'));
+    loadScripts(redis, LUA_DIR);
     // A first command connects the client: a Cluster client knows its slots, and so the copies, only then.
     await redis.exists(keys.aggregatorEpoch());
     const epoch = new Epoch(redis, keys, '', '');

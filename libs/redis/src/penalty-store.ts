@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Penalty } from '@callwatch/rules';
 import { pipelined, type PipelinedCommand } from './client';
 import type { RedisKeys } from './keys';
-import { checkScriptResult, loadScripts } from './scripts';
+import { LUA_DIR, checkScriptResult, loadScripts } from './scripts';
 
 type Script = (key: string, ...args: Array<string | number>) => Promise<unknown>;
 
@@ -24,7 +23,7 @@ export class PenaltyStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    loadScripts(redis, join(__dirname, '..', 'lua'));
+    loadScripts(redis, LUA_DIR);
     this.scripts = redis as unknown as PenaltyStore['scripts'];
   }
 

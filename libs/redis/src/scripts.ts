@@ -3,6 +3,9 @@ import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { CallwatchError } from '@callwatch/core';
 
+/** LUA_DIR is the folder of callwatch's Lua scripts (`lua/` of this package), one file per command. */
+export const LUA_DIR = join(__dirname, '..', 'lua');
+
 const NAME = /^([a-zA-Z][a-zA-Z0-9]*)-(\d+)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z0-9-]+)"\s*$/gm;
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Window } from '@callwatch/schemas';
 import {
@@ -7,7 +6,7 @@ import {
 } from '@callwatch/windows';
 import { pipelined, type PipelinedCommand } from './client';
 import type { RedisKeys } from './keys';
-import { checkScriptResult, loadScripts } from './scripts';
+import { LUA_DIR, checkScriptResult, loadScripts } from './scripts';
 
 /** Positions is what `positions` read: the epoch markers as Redis has them now, and each entity's position. */
 export interface Positions {
@@ -34,7 +33,7 @@ export class WindowStore {
     private readonly keys: RedisKeys,
     private options: WindowStoreOptions,
   ) {
-    loadScripts(redis, join(__dirname, '..', 'lua'));
+    loadScripts(redis, LUA_DIR);
     this.setPeriods(options.periodsMs, options.idRetentionMs);
   }
 

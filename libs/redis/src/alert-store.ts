@@ -103,24 +103,10 @@ export class AlertStore {
       writes.push({ key, queue: (p) => p.hdel(key, ...fields) });
     }
     if (deadlines) {
-      const key = this.keys.alertDeadlines(deadlines.partition);
-      const earlier: Array<number | string> = [];
-      const moved: Array<number | string> = [];
-      const gone: string[] = [];
-      for (const [entity, before, after] of deadlines.moves) {
-        if (after === null) {
-          if (before !== undefined) gone.push(entity);
-        } else if (before === undefined || after < before) earlier.push(after, entity);
-        else if (after > before) moved.push(after, entity);
-      }
-      if (earlier.length > 0) sooner.push({ key, queue: (p) => p.zadd(key, ...earlier) });
-      if (moved.length > 0) later.push({ key, queue: (p) => p.zadd(key, ...moved) });
-      if (gone.length > 0) later.push({ key, queue: (p) => p.zrem(key, ...gone) });
-      const { clock } = deadlines;
-      if (clock?.clockMs != null) {
-        const clockKey = this.keys.alertClock(deadlines.partition);
-        writes.push({ key: clockKey, queue: (p) => p.hset(clockKey, { clock: String(clock.clockMs), wall: String(clock.wallMs) }) });
-      }
+      const index = this.deadlineCommands(deadlines);
+      sooner.push(...index.sooner);
+      writes.push(...index.withStates);
+      later.push(...index.later);
     }
     if (sooner.length + writes.length + later.length === 0) return;
     await pipelinedInOrder(this.redis, [sooner, writes, later]);
@@ -146,6 +132,30 @@ export class AlertStore {
         if (state && state.value !== value) known.states.set(ruleId, { ...state, value });
       }
     }
+  }
+
+  // The index moves of a save, by stage: deadlines that come sooner go before the states, the partition's clock with
+  // them, and deadlines that go later or away after them.
+  private deadlineCommands({ partition, moves, clock }: DeadlineWrites): Record<'sooner' | 'withStates' | 'later', PipelinedCommand[]> {
+    const key = this.keys.alertDeadlines(partition);
+    const earlier: Array<number | string> = [];
+    const moved: Array<number | string> = [];
+    const gone: string[] = [];
+    for (const [entity, before, after] of moves) {
+      if (after === null) {
+        if (before !== undefined) gone.push(entity);
+      } else if (before === undefined || after < before) earlier.push(after, entity);
+      else if (after > before) moved.push(after, entity);
+    }
+    const out: Record<'sooner' | 'withStates' | 'later', PipelinedCommand[]> = { sooner: [], withStates: [], later: [] };
+    if (earlier.length > 0) out.sooner.push({ key, queue: (p) => p.zadd(key, ...earlier) });
+    if (moved.length > 0) out.later.push({ key, queue: (p) => p.zadd(key, ...moved) });
+    if (gone.length > 0) out.later.push({ key, queue: (p) => p.zrem(key, ...gone) });
+    if (clock?.clockMs != null) {
+      const clockKey = this.keys.alertClock(partition);
+      out.withStates.push({ key: clockKey, queue: (p) => p.hset(clockKey, { clock: String(clock.clockMs), wall: String(clock.wallMs) }) });
+    }
+    return out;
   }
 
   /** loadDeadlines reads one metric partition's deadline index (entity, earliest deadline) and its clock. */

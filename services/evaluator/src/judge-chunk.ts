@@ -99,8 +99,8 @@ export function judgeChunk(input: ChunkInput): ChunkOutcome {
   const apply = (entity: string, e: Touched, rule: Rule, state: AlertState) => {
     const before = e.stateOf(rule.id);
     if (before === state) return;
-    // Only a change of status, times or data moves a deadline; the value alone does not.
-    if (!before || before.status !== state.status || before.since_ms !== state.since_ms || before.last_notified_ms !== state.last_notified_ms || before.no_data !== state.no_data) e.moved = true;
+    // Only what makes a state worth writing (status, times, data) moves a deadline; the value alone does not.
+    if (stateChanged(before, state)) e.moved = true;
     if (nextDeadline(rule, state) !== null || e.saved.valued.has(rule.id)) e.revalued = true;
     e.states.set(rule.id, state);
     let writes = out.changed.get(entity);

@@ -1,5 +1,5 @@
 import { DeadlineQueue } from '@callwatch/rules';
-import type { PartitionTime } from './partition-clock';
+import type { PartitionTime } from '@callwatch/redis';
 
 /** OwnedPartition is what the evaluator keeps in memory of one metric partition it owns: its deadline index and its clock. */
 export interface OwnedPartition {

@@ -1,4 +1,5 @@
-import { advanceClock, judgedClock, type PartitionTime } from './partition-clock';
+import type { PartitionTime } from '@callwatch/redis';
+import { advanceClock, judgedClock } from './partition-clock';
 
 const limits = { idleMs: 30_000, aheadMs: 300_000 };
 const WALL = 1_800_000_000_000;

@@ -1,7 +1,5 @@
 import type { PartitionTime } from '@callwatch/redis';
 
-export type { PartitionTime };
-
 /** ClockLimits are how a partition's clock follows event time and, when the partition goes quiet, the wall clock. */
 export interface ClockLimits {
   /** after this long without a snapshot that moves the clock, the clock moves on with the wall clock */

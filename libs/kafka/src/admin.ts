@@ -15,7 +15,19 @@ export interface TopicSpec {
  * leaders of new topics are elected, and each try recomputes what is still missing.
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
-  await retry(() => createMissing(kafka, specs), { retries: 8, initialDelayMs: 250, maxDelayMs: 3_000 });
+  await retry(() => createMissing(kafka, specs), { retries: 8, initialDelayMs: 250, maxDelayMs: 3_000, shouldRetry: retriableWithin });
+}
+
+/**
+ * retriableWithin tells whether an error may succeed when tried again: KafkaJS gives up on a retriable error (a
+ * leader election on a broker that has just started) after its own retries and wraps it as non-retriable, so
+ * anything retriable in its chain of causes counts.
+ */
+export function retriableWithin(err: unknown): boolean {
+  for (let e = err as { retriable?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.retriable === true) return true;
+  }
+  return false;
 }
 
 async function createMissing(kafka: Kafka, specs: TopicSpec[]): Promise<void> {

@@ -15,6 +15,10 @@ export interface Account {
   currency: string;
   emails: Array<string>;
   phones: Array<string>;
+  /** IANA time zone (Europe/London) for dates in this account's notifications; null: UTC */
+  timezone: null | string;
+  /** BCP 47 locale (en-GB) for numbers and money in this account's notifications; null: en */
+  locale: null | string;
   at_ms: number;
 }
 
@@ -84,6 +88,35 @@ export interface Cdr {
   currency: string;
 }
 
+export interface TemplateSet {
+  name: string;
+  /** area, event name or `report`, optionally `.<type>` (asr.reset), to a template id */
+  templates: Record<string, string>;
+}
+
+export type ClassNotificationKind = 'rule' | 'area' | 'event' | 'report';
+
+export interface ClassNotification {
+  kind: ClassNotificationKind;
+  /** a rule id or glob, an area, an event name, or * for reports */
+  match: string;
+  enabled: boolean;
+}
+
+/** What the customers of one class (the account snapshot's class) are notified of, and with which templates; compacted topic keyed by class name, a tombstone deletes it. */
+export interface CustomerClass {
+  name: string;
+  description: null | string;
+  /** null: no set assigned, so the class's customers get no notifications of their own */
+  template_set: null | TemplateSet;
+  /** which notifications the class's customers receive; the most specific matching entry decides, and one that no entry names is on */
+  notifications: Array<ClassNotification>;
+  /** true: the switches above also govern a rule's explicit recipients (the NOC) for this class's customers */
+  rule_recipients: boolean;
+  applied_by: string;
+  applied_at_ms: number;
+}
+
 export interface Window {
   sample_period_ms: number;
   attempts: number;
@@ -113,7 +146,7 @@ export interface MetricSnapshot {
   version: number;
 }
 
-export type DeliveryChannel = 'email' | 'sms' | 'webhook' | 'outbox';
+export type DeliveryChannel = 'email' | 'sms' | 'webhook' | 'outbox' | 'slack' | 'pushover';
 
 export type DeliveryStatus = 'sent' | 'failed' | 'retrying' | 'skipped';
 
@@ -129,6 +162,8 @@ export interface Notification {
   attempt: number;
   error: null | string;
   message_id: null | string;
+  /** the digest this alert was sent in, when grouped */
+  group_key: null | string;
   at_ms: number;
 }
 
@@ -152,7 +187,7 @@ export interface RuleScope {
   value: null | string;
 }
 
-export type NotifyChannel = 'email' | 'sms' | 'webhook' | 'contacts';
+export type NotifyChannel = 'email' | 'sms' | 'webhook' | 'contacts' | 'slack' | 'pushover';
 
 export interface NotifyTarget {
   channel: NotifyChannel;
@@ -178,6 +213,12 @@ export interface Rule {
   codes: Array<number>;
   notify: Array<NotifyTarget>;
   template: null | string;
+  /** alert fields that group notifications into digests (rule, level, area, entity); null: the notifier's default */
+  group_by: null | Array<string>;
+  /** how long a new group waits for more alerts before its first digest; null: the notifier's default */
+  group_wait_ms: null | number;
+  /** how often a group sends an update with its new alerts; null: the notifier's default */
+  group_interval_ms: null | number;
   enabled: boolean;
   /** event filters, script, schedule: JSON, interpreted by the evaluator */
   extra_json: null | string;
@@ -203,13 +244,27 @@ export interface Silence {
   expired_by: null | string;
 }
 
-/** A notification template (Handlebars) applied by an admin; compacted topic keyed by template id. */
+export interface TemplateVariant {
+  /** fired | repeated | reset | report; null matches every type */
+  type: null | string;
+  /** info | warning | error | critical; null matches every level */
+  level: null | string;
+  subject: null | string;
+  mjml: null | string;
+  text: null | string;
+  sms: null | string;
+}
+
+/** A notification template (Handlebars) applied by an admin; compacted topic keyed by template id, a tombstone deletes it. */
 export interface Template {
   id: string;
   subject: string;
   mjml: string;
   text: string;
   sms: string;
+  description: null | string;
+  /** parts that replace the base parts for one alert type and/or level; the most specific match wins (type and level, then type, then level) */
+  variants: Array<TemplateVariant>;
   applied_by: string;
   applied_at_ms: number;
 }
@@ -221,6 +276,7 @@ export interface SchemaTypes {
   alert: AlertEvent;
   call_start: CallStart;
   cdr: Cdr;
+  class: CustomerClass;
   metric: MetricSnapshot;
   notification: Notification;
   payment: Payment;

@@ -9,7 +9,7 @@ export type SchemaName = keyof SchemaTypes;
 
 /** SCHEMA_NAMES lists every schema callwatch publishes or consumes. */
 export const SCHEMA_NAMES: readonly SchemaName[] = [
-  'cdr', 'call_start', 'payment', 'account', 'rule', 'template', 'silence', 'metric', 'alert', 'action', 'notification',
+  'cdr', 'call_start', 'payment', 'account', 'rule', 'template', 'class', 'silence', 'metric', 'alert', 'action', 'notification',
 ];
 
 const cache = new Map<SchemaName, object>();

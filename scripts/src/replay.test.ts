@@ -58,7 +58,7 @@ describe('Replay', () => {
 - { id: lifted, title: Lifted, scope: { all: customers }, area: event, event: penalty_lifted, filter: { rule_id: busy }, level: info }
 `), { periodsMs: [300_000], latenessMs: 300_000, maxCallMs: 3_600_000 });
     const account = (status: 'active' | 'inactive', atMs: number): InputEvent => ({
-      type: 'account', entity: 'customer:acme', name: 'ACME', class: 'gold', status, balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: atMs,
+      type: 'account', entity: 'customer:acme', name: 'ACME', class: 'gold', status, balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs,
     });
     const payment = (id: string, source: string, status: 'completed' | 'pending', atMs: number): InputEvent => ({
       type: 'payment', payment_id: id, customer_id: 'acme', amount: 25, status, source, at_ms: atMs,
@@ -134,7 +134,7 @@ describe('Replay', () => {
     const at = (iso: string): number => Date.parse(iso);
     const call = (customer: string, id: string, end: string) => cdr(customer, id, at(end) - 10_000, at(end));
     const account = (id: string, cls: string | null, balance: number) =>
-      replay.push({ type: 'account', entity: `customer:${id}`, name: id, class: cls, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: at('2026-03-02T05:00:00Z') });
+      replay.push({ type: 'account', entity: `customer:${id}`, name: id, class: cls, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at('2026-03-02T05:00:00Z') });
     // Class and `all` scopes cover the entities with accounts: umbrella, with no calls, has 0 attempts; hustle, with no
     // account, is left out.
     account('initech', 'gold', 50);
@@ -183,7 +183,7 @@ describe('Replay', () => {
     const MIN = 60_000;
     // 40 calls in under a minute, then silence; the 30th ends at t + 43.5 s.
     for (let i = 0; i < 40; i++) replay.push(cdr('quiet', `q${i}`, t + i * 1_500 - 500, t + i * 1_500));
-    replay.push({ type: 'account', entity: 'customer:wallet', name: 'Wallet', class: null, status: 'active', balance: 5, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t + 30_000 });
+    replay.push({ type: 'account', entity: 'customer:wallet', name: 'Wallet', class: null, status: 'active', balance: 5, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: t + 30_000 });
     // Another customer's calls, one every 10 s until t + 21 min, move the clock; the quiet ones never change again.
     for (let ms = 60_000; ms <= 21 * MIN; ms += 10_000) replay.push(cdr('busy', `b${ms}`, t + ms - 500, t + ms));
     const tq = t + 43_500;

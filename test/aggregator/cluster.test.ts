@@ -36,7 +36,7 @@ describe('aggregator on a real Redis Cluster (three primaries, started by infra/
     );
     await switches.publisher.publish(switches.topics.cdr, 'cdr', calls.map((c) => ({ key: `customer:${c.customer_id}`, value: c })));
     const rich = customers[0] as string;
-    const account: Account = { entity: `customer:${rich}`, name: 'Rich', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: end - 60_000 };
+    const account: Account = { entity: `customer:${rich}`, name: 'Rich', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: end - 60_000 };
     const payment: Payment = { payment_id: `pay-${scope.id}`, customer_id: rich, amount: 20, status: 'completed', source: 'portal', at_ms: end - 30_000 };
     await switches.publisher.publish(switches.topics.account, 'account', [{ key: account.entity, value: account }]);
     await switches.publisher.publish(switches.topics.payment, 'payment', [{ key: account.entity, value: payment }]);

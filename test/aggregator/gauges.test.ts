@@ -68,7 +68,7 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
     const customer = `money-${scope.id}`;
     const t = Math.floor(Date.now() / 1000) * 1000 - 60_000;
     const account = (balance: number, atMs: number): Account => ({
-      entity: `customer:${customer}`, name: 'Money Ltd', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: atMs,
+      entity: `customer:${customer}`, name: 'Money Ltd', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs,
     });
     const payment = (id: string, amount: number, atMs: number, status: Payment['status'] = 'completed'): Payment => ({ payment_id: id, customer_id: customer, amount, status, source: 'portal', at_ms: atMs });
     const pay = (payments: Payment[]) => switches.publisher.publish(switches.topics.payment, 'payment', payments.map((p) => ({ key: `customer:${customer}`, value: p })));
@@ -161,7 +161,7 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
       expect(Number(await redis.hget(keys.entityMeta(entity), 'bal_old'))).toBe(-9);
       // A snapshot after every movement of the sum: only the charge at t0 + 130 s is after it.
       const snapshot: Account = {
-        entity, name: 'Folded Ltd', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: (t0 + 20) * 1_000,
+        entity, name: 'Folded Ltd', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: (t0 + 20) * 1_000,
       };
       await switches.publisher.publish(switches.topics.account, 'account', [{ key: entity, value: snapshot }]);
       expect((await latest(entity, (s) => s.balance !== null)).balance).toBe(96);

@@ -89,7 +89,7 @@ describe.each([
     aggregator = await startAggregator(config());
     const now = Date.now();
     await switches.publisher.publish(switches.topics.account, 'account', [{
-      key: rich(), value: { entity: rich(), name: 'Rich', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: now - 60_000 },
+      key: rich(), value: { entity: rich(), name: 'Rich', class: null, status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: now - 60_000 },
     }]);
     await switches.publisher.publish(switches.topics.payment, 'payment', [{ key: rich(), value: { payment_id: 'p1', customer_id: `${scope.id}-c0`, amount: 10, status: 'completed', source: 'admin', at_ms: now - 30_000 } }]);
     await switches.publisher.publish(switches.topics.callStart, 'call_start', [{ key: rich(), value: { call_id: 'open-1', customer_id: `${scope.id}-c0`, carrier_id: null, start_ms: now - 2_000 } }]);

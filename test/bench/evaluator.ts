@@ -49,7 +49,7 @@ function makeRules(): Rule[] {
     return {
       id: `bench-rule-${String(i).padStart(4, '0')}`, title: `Bench rule ${i}`, scope, ...pick(AREAS), sample_period_ms: pick(PERIODS_MS),
       min_attempts: 10, for_ms: 0, repeat_ms: i % 4 === 0 ? 600_000 : 0, level: 'warning', penalty_ms: null, codes: [], notify: [],
-      template: null, enabled: true, extra_json: null, applied_by: 'bench', applied_at_ms: 0,
+      template: null, group_by: null, group_wait_ms: null, group_interval_ms: null, enabled: true, extra_json: null, applied_by: 'bench', applied_at_ms: 0,
     };
   });
 }
@@ -80,7 +80,7 @@ function makeSnapshot(entity: string, at_ms: number): MetricSnapshot {
 }
 
 function account(entity: string): Account {
-  return { entity, name: entity, class: classOf(entity), status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: 0 };
+  return { entity, name: entity, class: classOf(entity), status: 'active', balance: 100, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: 0 };
 }
 
 async function publishAll<N extends 'rule' | 'account' | 'metric'>(conn: Connection, topic: string, schema: N, messages: Array<{ key: string; value: never }>): Promise<void> {

@@ -11,7 +11,7 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 const rule = (id: string, script: string): Rule => ({
   id, title: id, scope: { kind: 'all_customers', value: null }, area: 'script', operator: null, threshold: null, reset_threshold: null,
   sample_period_ms: 900_000, min_attempts: 1, for_ms: 0, repeat_ms: 0, level: 'warning', penalty_ms: null, codes: [], notify: [],
-  template: null, enabled: true, extra_json: JSON.stringify({ script }), applied_by: 'bench', applied_at_ms: 0,
+  template: null, group_by: null, group_wait_ms: null, group_interval_ms: null, enabled: true, extra_json: JSON.stringify({ script }), applied_by: 'bench', applied_at_ms: 0,
 });
 
 const snapshot = (i: number): MetricSnapshot => ({

@@ -55,7 +55,7 @@ const call = (customer: string, id: string, endMs: number): InputEvent => ({ typ
 function quietDay(t: number): { quiet: InputEvent[]; wallet: InputEvent; busy: InputEvent[] } {
   return {
     quiet: Array.from({ length: 40 }, (_, i) => call('quiet', `q${i}`, t + i * 1_500)),
-    wallet: { type: 'account', entity: 'customer:wallet', name: 'Wallet', class: null, status: 'active', balance: 5, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t + 30_000 },
+    wallet: { type: 'account', entity: 'customer:wallet', name: 'Wallet', class: null, status: 'active', balance: 5, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: t + 30_000 },
     busy: Array.from({ length: 121 }, (_, i) => call('busy', `b${i}`, t + MIN + i * 10_000)),
   };
 }

@@ -39,7 +39,7 @@ describe.each([
   it('fires on matching payments, status changes and penalties, once each, and not on the rest', async () => {
     const now = Date.now();
     const account = (status: Account['status'], at: number): Account => ({
-      entity: 'customer:acme', name: 'ACME', class: null, status, balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: at,
+      entity: 'customer:acme', name: 'ACME', class: null, status, balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,
     });
     const payment = (id: string, source: string, status: 'completed' | 'pending', amount: number) =>
       ({ key: 'customer:acme', value: { payment_id: id, customer_id: 'acme', amount, status, source, at_ms: now } });

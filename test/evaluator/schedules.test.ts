@@ -51,7 +51,7 @@ describe.each([
     billing = await connect(loadConfig(AGGREGATOR_ENV, scope.env), `${scope.id}-billing`, ['account']);
     aggregator = await startAggregator(loadConfig(AGGREGATOR_ENV, scope.env));
     const account = (entity: string, cls: string | null, balance: number): Account => ({
-      entity, name: entity, class: cls, status: 'active', balance, debit_limit: null, currency: 'EUR', emails: [], phones: [], at_ms: Date.now() - 60_000,
+      entity, name: entity, class: cls, status: 'active', balance, debit_limit: null, currency: 'EUR', emails: [], phones: [], timezone: null, locale: null, at_ms: Date.now() - 60_000,
     });
     const accounts = [account('customer:gold-a', 'gold', 50), account('customer:gold-b', 'gold', 12.5), account('carrier:gold-c', 'gold', -3), account('customer:silver', 'silver', 99)];
     await billing.publisher.publish(billing.topics.account, 'account', accounts.map((a) => ({ key: a.entity, value: a })));

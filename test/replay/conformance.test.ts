@@ -56,7 +56,7 @@ const RULES = `
  * (and its spend trips the script rule).
  */
 function events(t0: number): InputEvent[] {
-  const out: InputEvent[] = [{ type: 'account', entity: 'customer:c2', name: 'C2', class: null, status: 'active', balance: 12, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: t0 }];
+  const out: InputEvent[] = [{ type: 'account', entity: 'customer:c2', name: 'C2', class: null, status: 'active', balance: 12, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: t0 }];
   let t = t0;
   const call = (customer: string, answered: boolean, id: string, charge = 0, endMs = (t += 5_000)) =>
     out.push({ type: 'cdr', ...cdr(customer, answered, endMs, { cdr_id: id, carrier_id: null, charge }) });

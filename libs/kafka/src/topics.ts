@@ -10,6 +10,7 @@ export interface TopicNames {
   account: string;
   rule: string;
   template: string;
+  class: string;
   silence: string;
   metric: string;
   alert: string;
@@ -28,6 +29,7 @@ export function topicNames(prefix = ''): TopicNames {
     account: `${prefix}billing.account.v1`,
     rule: `${prefix}callwatch.rule.v1`,
     template: `${prefix}callwatch.template.v1`,
+    class: `${prefix}callwatch.class.v1`,
     silence: `${prefix}callwatch.silence.v1`,
     metric: `${prefix}callwatch.metric.v1`,
     alert: `${prefix}callwatch.alert.v1`,
@@ -39,14 +41,14 @@ export function topicNames(prefix = ''): TopicNames {
 /** TOPIC_SCHEMAS maps each topic role to the Avro schema of its values. */
 export const TOPIC_SCHEMAS: Record<keyof TopicNames, SchemaName> = {
   cdr: 'cdr', cdrByCarrier: 'cdr', callStart: 'call_start', callStartByCarrier: 'call_start', payment: 'payment', account: 'account',
-  rule: 'rule', template: 'template', silence: 'silence', metric: 'metric', alert: 'alert', action: 'action', notification: 'notification',
+  rule: 'rule', template: 'template', class: 'class', silence: 'silence', metric: 'metric', alert: 'alert', action: 'action', notification: 'notification',
 };
 
 /** COMPACTED_ROLES are the topics that hold the newest value per key (tables rather than streams). */
-export const COMPACTED_ROLES: ReadonlySet<keyof TopicNames> = new Set(['account', 'rule', 'template', 'silence']);
+export const COMPACTED_ROLES: ReadonlySet<keyof TopicNames> = new Set(['account', 'rule', 'template', 'class', 'silence']);
 
 /** INPUT_ROLES are the topics fed from outside callwatch; each has a dead-letter topic. */
-export const INPUT_ROLES: ReadonlySet<keyof TopicNames> = new Set(['cdr', 'callStart', 'payment', 'account', 'rule', 'template', 'silence']);
+export const INPUT_ROLES: ReadonlySet<keyof TopicNames> = new Set(['cdr', 'callStart', 'payment', 'account', 'rule', 'template', 'class', 'silence']);
 
 /** dlqTopic is the dead-letter topic of an input topic. */
 export function dlqTopic(topic: string): string {

@@ -63,7 +63,7 @@ describe('deliver', () => {
     const records = await deliver(input(channel, dedup));
     expect(records).toEqual([{
       notification_id: notificationId('evt-9', 'email', 'noc@example.net', 1), alert_event_id: 'evt-9', rule_id: 'low-asr', entity: 'customer:acme',
-      channel: 'email', recipient: 'noc@example.net', status: 'sent', attempt: 1, error: null, message_id: 'msg-1', at_ms: 1000,
+      channel: 'email', recipient: 'noc@example.net', status: 'sent', attempt: 1, error: null, message_id: 'msg-1', group_key: null, at_ms: 1000,
     }]);
     expect(sent[0]).toMatchObject({ channel: 'email', recipient: 'noc@example.net', alert, subject: '[critical] Low ASR: acme ASR 20.0% (fired)' });
     expect([...dedup.keys]).toEqual([dedupKey('evt-9', 'email', 'noc@example.net')]);

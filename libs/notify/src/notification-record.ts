@@ -19,6 +19,8 @@ export interface NotificationOutcome {
   attempt: number;
   error?: unknown;
   messageId?: string;
+  /** The digest the alert went out in, when grouped. */
+  groupKey?: string;
   atMs: number;
 }
 
@@ -35,6 +37,7 @@ export function buildNotification(alert: AlertEvent, channel: DeliveryChannel, r
     attempt: outcome.attempt,
     error: outcome.error === undefined ? null : describeError(outcome.error),
     message_id: outcome.messageId ?? null,
+    group_key: outcome.groupKey ?? null,
     at_ms: outcome.atMs,
   };
 }

@@ -36,6 +36,8 @@ export function resolveRecipients(rule: Pick<Rule, 'notify'>, account?: Pick<Acc
       if (target.target?.trim().toLowerCase() === 'false' || !account) continue;
       for (const email of account.emails) candidates.push({ channel: 'email', recipient: email });
       for (const phone of account.phones) candidates.push({ channel: 'sms', recipient: phone });
+    } else if (target.channel === 'slack' || target.channel === 'pushover') {
+      continue; // TODO(channels): Slack and Pushover channels are being added
     } else if (target.target !== null) {
       candidates.push({ channel: target.channel, recipient: target.target });
     }

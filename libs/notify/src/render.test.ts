@@ -10,7 +10,7 @@ const alert = (over: Partial<AlertEvent> = {}): AlertEvent => ({
   at_ms: Date.UTC(2024, 4, 1, 12, 30), first_fired_at_ms: Date.UTC(2024, 4, 1, 11, 15), test: false, ...over,
 });
 const account = (name: string): Account => ({
-  entity: 'customer:acme', name, class: null, status: 'active', balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: 0,
+  entity: 'customer:acme', name, class: null, status: 'active', balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: 0,
 });
 const custom = (over: Partial<Template>): Template => ({
   id: 'custom', subject: 'S {{entity.name}}', mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>{{entity.name}}</mj-text></mj-column></mj-section></mj-body></mjml>',

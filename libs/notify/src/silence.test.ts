@@ -107,7 +107,7 @@ describe('silencedNotification', () => {
     const s = silence({ silence_id: 'f00d', ends_at_ms: Date.UTC(2024, 4, 1, 14, 30) });
     expect(silencedNotification(alert, 'email', 'noc@example.net', s, T)).toEqual({
       notification_id: notificationId('evt-1', 'email', 'noc@example.net', 0), alert_event_id: 'evt-1', rule_id: 'low-asr-warning', entity: 'customer:acme',
-      channel: 'email', recipient: 'noc@example.net', status: 'skipped', attempt: 0, error: 'silenced by f00d until 2024-05-01T14:30:00.000Z', message_id: null, at_ms: T,
+      channel: 'email', recipient: 'noc@example.net', status: 'skipped', attempt: 0, error: 'silenced by f00d until 2024-05-01T14:30:00.000Z', message_id: null, group_key: null, at_ms: T,
     });
   });
 });

@@ -92,6 +92,8 @@ function template(id: string, parts: { subject: string; headline: string; senten
     mjml: mjmlBody(parts.headline, parts.sentence, parts.meaning, parts.facts),
     text: textBody(parts.headline, parts.sentence, parts.meaning, parts.facts),
     sms: parts.sms,
+    description: null,
+    variants: [],
     applied_by: 'stock',
     applied_at_ms: 0,
   };

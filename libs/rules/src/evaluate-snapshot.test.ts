@@ -5,7 +5,7 @@ import { evaluateSnapshot } from './evaluate-snapshot';
 const rule: Rule = {
   id: 'low-asr', title: 'Low ASR', scope: { kind: 'customer', value: 'acme' }, area: 'asr', operator: '<=', threshold: 30,
   reset_threshold: 31, sample_period_ms: 300_000, min_attempts: 10, for_ms: 0, repeat_ms: 0, level: 'warning', penalty_ms: null,
-  codes: [], notify: [], template: null, enabled: true, extra_json: null, applied_by: 'test', applied_at_ms: 0,
+  codes: [], notify: [], template: null, group_by: null, group_wait_ms: null, group_interval_ms: null, enabled: true, extra_json: null, applied_by: 'test', applied_at_ms: 0,
 };
 
 function snapshot(entity: string, at: number, attempts: number, answered: number): MetricSnapshot {

@@ -6,7 +6,7 @@ import { orphanedStates } from './orphaned-states';
 const rule = (id: string, overrides: Partial<Rule> = {}): Rule => ({
   id, title: `Title of ${id}`, scope: { kind: 'customer', value: 'acme' }, area: 'asr', operator: '<=', threshold: 30, reset_threshold: 31,
   sample_period_ms: 300_000, min_attempts: 1, for_ms: 0, repeat_ms: 0, level: 'warning', penalty_ms: null, codes: [], notify: [],
-  template: null, enabled: true, extra_json: null, applied_by: 'test', applied_at_ms: 0, ...overrides,
+  template: null, group_by: null, group_wait_ms: null, group_interval_ms: null, enabled: true, extra_json: null, applied_by: 'test', applied_at_ms: 0, ...overrides,
 });
 const ENTITY = 'customer:acme';
 const NOW = 9_000;

@@ -7,7 +7,7 @@ const rule = (scope: Rule['scope']): Rule => makeRule({
   extra_json: JSON.stringify({ schedule: '0 8 * * *', timezone: 'Europe/Berlin' }),
 });
 const account = (entity: string, cls: string | null): Account => ({
-  entity, name: entity, class: cls, status: 'active', balance: 10, debit_limit: null, currency: 'EUR', emails: [], phones: [], at_ms: 0,
+  entity, name: entity, class: cls, status: 'active', balance: 10, debit_limit: null, currency: 'EUR', emails: [], phones: [], timezone: null, locale: null, at_ms: 0,
 });
 const accounts = [
   account('customer:zeta', 'gold'), account('customer:acme', 'gold'), account('customer:beta', 'silver'),

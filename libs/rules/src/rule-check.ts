@@ -6,7 +6,7 @@ import {
   describe, forbidField, isMapping, readBoolean, readCount, readDuration, readNumber, readString, requireField,
   type Fields, type FieldPath, type Report,
 } from './rule-fields';
-import { readCodes, readNotify, readScope } from './rule-targets';
+import { readCodes, readGroupBy, readNotify, readScope } from './rule-targets';
 import { DEFAULT_TIMEZONE, cronProblem } from './schedule';
 
 /** RuleBody is a checked rule before it is stamped with who applied it and when. */
@@ -63,6 +63,10 @@ export function checkRule(
   if (template !== undefined && !opts.knownTemplates.has(template)) {
     report(['template'], `expected a known template id (${[...opts.knownTemplates].sort().join(', ')}), got ${describe(template)}`);
   }
+  const groupBy = readGroupBy(f);
+  const groupWaitMs = readDuration(f, 'group_wait');
+  const groupIntervalMs = readDuration(f, 'group_interval');
+  if (groupIntervalMs === 0) report(['group_interval'], 'expected a duration above 0s such as 5m, got 0s');
   const enabled = readBoolean(f, 'enabled');
   checkExtras(f);
   if (area !== undefined) checkAreaFields(f, area);
@@ -83,6 +87,9 @@ export function checkRule(
     repeat_ms: repeatMs ?? 0,
     penalty_ms: penaltyMs ?? null,
     template: template ?? null,
+    group_by: groupBy ?? null,
+    group_wait_ms: groupWaitMs ?? null,
+    group_interval_ms: groupIntervalMs ?? null,
     enabled: enabled ?? true,
     extra_json: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
   };

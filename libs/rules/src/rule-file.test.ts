@@ -29,7 +29,7 @@ describe('validateRuleFiles', () => {
     expect(rules).toEqual([{
       id: 'low-asr', title: 'Low ASR', scope: { kind: 'customer', value: 'acme' }, area: 'asr', operator: '<=',
       threshold: 30, reset_threshold: null, sample_period_ms: 900_000, min_attempts: 1, for_ms: 0, repeat_ms: 0,
-      level: 'warning', penalty_ms: null, codes: [], notify: [], template: null, enabled: true, extra_json: null,
+      level: 'warning', penalty_ms: null, codes: [], notify: [], template: null, group_by: null, group_wait_ms: null, group_interval_ms: null, enabled: true, extra_json: null,
       applied_by: 'alice', applied_at_ms: 1_700_000_000_000,
     }]);
   });
@@ -108,6 +108,25 @@ describe('validateRuleFiles', () => {
     expect(rules[0]).toMatchObject({ operator: null, threshold: null, reset_threshold: null, for_ms: 0, repeat_ms: 0, penalty_ms: null });
   });
 
+  it('reads grouping, Slack and Pushover targets, and reports bad ones at their field', () => {
+    const good = base(
+      'group_by: [rule, level, rule]',
+      'group_wait: 30s',
+      'group_interval: 5m',
+      'notify: [ { slack: "https://hooks.slack.example/T1" }, { pushover: { user: uQiRzpo4DXghDmr9QzzfQu27cmVRsG } } ]',
+    );
+    const [rule] = validateRuleFiles([{ path: 'a.yaml', text: good }], opts).rules;
+    expect(rule).toMatchObject({
+      group_by: ['rule', 'level'], group_wait_ms: 30_000, group_interval_ms: 300_000,
+      notify: [{ channel: 'slack', target: 'https://hooks.slack.example/T1' }, { channel: 'pushover', target: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG' }],
+    });
+    expect(check({ path: 'b.yaml', text: base('group_by: [rule, colour]', 'group_interval: 0s', 'notify: [ { pushover: { user: short } } ]') }).errors).toEqual([
+      'b.yaml:9:18 rules[0].group_by[1]: expected one of rule, level, area, entity, type, got "colour"',
+      'b.yaml:10:17 rules[0].group_interval: expected a duration above 0s such as 5m, got 0s',
+      'b.yaml:11:23 rules[0].notify[0].pushover: expected { user: <Pushover user or group key, 30 letters and digits> }, got "short"',
+    ]);
+  });
+
   it('reports the reset side with its own code, at the value', () => {
     const text = base('reset_threshold: 25');
     expect(check({ path: 'rules/acme.yaml', text })).toEqual({
@@ -158,7 +177,7 @@ describe('validateRuleFiles', () => {
     ['phone without +', base('notify:', '  - sms: 15551234567'), ['a.yaml:10:10 rules[0].notify[0].sms: expected an E.164 phone number such as "+15551234567", got "15551234567"']],
     ['webhook not http', base('notify:', '  - webhook: ftp://x.example'), ['a.yaml:10:14 rules[0].notify[0].webhook: expected an http(s) URL, got "ftp://x.example"']],
     ['contacts false', base('notify:', '  - contacts: false'), ['a.yaml:10:15 rules[0].notify[0].contacts: expected true (notify the entity\'s own contacts), got false']],
-    ['notify entry with two channels', base('notify:', '  - { email: a@b.co, sms: "+15551234567" }'), ['a.yaml:10:5 rules[0].notify[0]: expected a mapping with exactly one of email, sms, webhook, contacts, got email and sms']],
+    ['notify entry with two channels', base('notify:', '  - { email: a@b.co, sms: "+15551234567" }'), ['a.yaml:10:5 rules[0].notify[0]: expected a mapping with exactly one of email, sms, webhook, slack, pushover, contacts, got email and sms']],
     ['event rule with a threshold', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'event: payment_completed', 'threshold: 5', 'level: info'), ['a.yaml:6:12 rules[0].threshold: expected no threshold for area event, got 5']],
     ['event rule without event', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'level: info'), ['a.yaml:1:1 rules[0].event: expected field event (area event notifies on an event), got nothing']],
     ['script with an operator and no threshold', lines('id: s', 'title: S', 'scope: { all: customers }', 'area: script', 'script: "return 1"', 'operator: ">"', 'level: info'), ['a.yaml:1:1 rules[0].threshold: expected field threshold (an operator compares with a threshold), got nothing']],
@@ -219,7 +238,7 @@ describe('validateRuleFiles', () => {
         'rules/bad.yaml:1:7 rules[0].id: expected a slug of a-z, 0-9, - and _ such as low-asr-warning, got "Bad Id"',
         'rules/bad.yaml:7:18 rules[0].sample_period: expected a whole number of minutes from 1m to 24h, got "90s"',
         'rules/bad.yaml:8:10 rules[0].level: expected one of info, warning, error, critical, got "loud"',
-        'rules/bad.yaml:9:3 rules[0].colour: expected one of id, title, scope, area, operator, threshold, reset_threshold, sample_period, min_attempts, for, repeat, level, penalty, codes, notify, template, enabled, event, filter, script, schedule, timezone, got unknown field colour',
+        'rules/bad.yaml:9:3 rules[0].colour: expected one of id, title, scope, area, operator, threshold, reset_threshold, sample_period, min_attempts, for, repeat, level, penalty, codes, notify, template, group_by, group_wait, group_interval, enabled, event, filter, script, schedule, timezone, got unknown field colour',
         'rules/bad.yaml:17:3 rules[2].codes: expected field codes (area code_ratio counts calls ending with these SIP codes), got nothing',
         'rules/bad.yaml:19:17 rules[2].scope.all: expected customers or carriers, got "everyone"',
       ],

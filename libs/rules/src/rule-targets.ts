@@ -1,10 +1,12 @@
 import type { NotifyTarget, RuleScope } from '@callwatch/schemas';
-import { NOTIFY_KEYS, SCOPE_KEYS } from './rule-file-format';
+import { GROUP_BY_FIELDS, NOTIFY_KEYS, SCOPE_KEYS } from './rule-file-format';
 import { describe, isMapping, type FieldPath, type Fields } from './rule-fields';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 // Deliberately loose: SES is the real judge of an address; this catches typos such as a missing @ or domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Pushover user and group keys are 30 characters of A-Z, a-z and 0-9.
+const PUSHOVER_KEY = /^[A-Za-z0-9]{30}$/;
 
 // Ids such as `customer: 007` parse as numbers; the id is the text the admin wrote.
 function idText(f: Fields, path: FieldPath, value: unknown): string | undefined {
@@ -73,6 +75,17 @@ function readTarget(f: Fields, i: number, entry: unknown): NotifyTarget | undefi
       if (typeof value === 'string' && isHttpUrl(value)) return { channel, target: value };
       f.report(at, `expected an http(s) URL, got ${describe(value)}`);
       return undefined;
+    case 'slack':
+      if (typeof value === 'string' && isHttpUrl(value)) return { channel, target: value };
+      f.report(at, `expected a Slack-compatible incoming webhook URL, got ${describe(value)}`);
+      return undefined;
+    case 'pushover': {
+      const user = isMapping(value) ? value['user'] : undefined;
+      const extra = isMapping(value) ? Object.keys(value).filter((k) => k !== 'user') : [];
+      if (typeof user === 'string' && PUSHOVER_KEY.test(user) && extra.length === 0) return { channel, target: user };
+      f.report(at, `expected { user: <Pushover user or group key, 30 letters and digits> }, got ${isMapping(value) ? (extra.length > 0 ? `unknown key ${extra.join(', ')}` : describe(user)) : describe(value)}`);
+      return undefined;
+    }
     case 'contacts':
       if (value === true) return { channel, target: null };
       f.report(at, `expected true (notify the entity's own contacts), got ${describe(value)}`);
@@ -101,6 +114,23 @@ export function readNotify(f: Fields): NotifyTarget[] {
     return [];
   }
   return notify.flatMap((entry: unknown, i) => readTarget(f, i, entry) ?? []);
+}
+
+/** readGroupBy reads `group_by`: a list of the alert fields that group notifications into digests. */
+export function readGroupBy(f: Fields): string[] | undefined {
+  const value = f.obj['group_by'];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    f.report(['group_by'], `expected a list of ${GROUP_BY_FIELDS.join(', ')} such as [rule, level], got ${describe(value)}`);
+    return undefined;
+  }
+  const fields: string[] = [];
+  value.forEach((field: unknown, i) => {
+    if (typeof field === 'string' && (GROUP_BY_FIELDS as readonly string[]).includes(field)) {
+      if (!fields.includes(field)) fields.push(field);
+    } else f.report(['group_by', i], `expected one of ${GROUP_BY_FIELDS.join(', ')}, got ${describe(field)}`);
+  });
+  return fields;
 }
 
 /** readCodes reads the `codes` list of SIP final response codes for area code_ratio. */

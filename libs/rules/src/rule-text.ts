@@ -19,6 +19,9 @@ export function ruleToFile(rule: Rule): RuleFile {
   if (rule.codes.length > 0) file.codes = [...rule.codes];
   if (rule.notify.length > 0) file.notify = rule.notify.map(notifyToFile);
   if (rule.template !== null) file.template = rule.template;
+  if (rule.group_by !== null) file.group_by = [...rule.group_by];
+  if (rule.group_wait_ms !== null) file.group_wait = formatDuration(rule.group_wait_ms);
+  if (rule.group_interval_ms !== null) file.group_interval = formatDuration(rule.group_interval_ms);
   if (!rule.enabled) file.enabled = false;
   // Key order follows RULE_FILE_FIELDS so exports diff cleanly: the extras come last, as in the field list.
   return { ...file, ...parseExtra(rule.extra_json) };
@@ -69,6 +72,8 @@ function notifyToFile(target: NotifyTarget): RuleFileNotify {
     case 'email': return { email: target.target ?? '' };
     case 'sms': return { sms: target.target ?? '' };
     case 'webhook': return { webhook: target.target ?? '' };
+    case 'slack': return { slack: target.target ?? '' };
+    case 'pushover': return { pushover: { user: target.target ?? '' } };
   }
 }
 

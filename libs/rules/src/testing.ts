@@ -18,7 +18,7 @@ export function makeRule(overrides: Partial<Rule> = {}): Rule {
     penalty_ms: null,
     codes: [],
     notify: [],
-    template: null,
+    template: null, group_by: null, group_wait_ms: null, group_interval_ms: null,
     enabled: true,
     extra_json: null,
     applied_by: 'test',

@@ -20,7 +20,7 @@ const charge = (second: number, amount: number): InputEvent => ({
   answer_ms: (second - 20) * 1_000, end_ms: second * 1_000, sip_code: 200, pdd_ms: null, caller: null, callee: '1', destination: null, charge: amount, cost: null, currency: 'USD',
 });
 const account = (balance: number, second: number): InputEvent => ({
-  type: 'account', entity: 'customer:acme', name: 'Acme', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: second * 1_000,
+  type: 'account', entity: 'customer:acme', name: 'Acme', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: second * 1_000,
 });
 
 describe('MemoryStore balance', () => {

@@ -120,7 +120,7 @@ describe('preAggregate: call starts, payments and account snapshots', () => {
 
   it('keeps the newest account snapshot of a batch', () => {
     const account = (offset: number, balance: number, atMs: number): PositionedEvent => ({
-      offset, event: { type: 'account', entity: 'carrier:tel1', name: 'Tel One', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: atMs },
+      offset, event: { type: 'account', entity: 'carrier:tel1', name: 'Tel One', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs },
     });
     const delta = preAggregate([account(1, 50, base + 2), account(2, 40, base + 1)], [60_000], fresh, 300_000, 'billing').get('carrier:tel1');
     expect(delta?.account).toEqual([50, base + 2]);

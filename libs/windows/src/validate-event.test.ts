@@ -7,7 +7,7 @@ describe('validateEvent', () => {
     expect(validateEvent({ type: 'call_start', call_id: 'c1', customer_id: 'acme', carrier_id: null, start_ms: at })).toBeNull();
     expect(validateEvent({ type: 'payment', payment_id: 'p1', customer_id: 'acme', amount: -5, status: 'completed', source: 'portal', at_ms: at })).toBeNull();
     expect(validateEvent({
-      type: 'account', entity: 'carrier:tel1', name: 'Tel', class: null, status: 'active', balance: 0, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: at,
+      type: 'account', entity: 'carrier:tel1', name: 'Tel', class: null, status: 'active', balance: 0, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,
     })).toBeNull();
   });
 
@@ -16,7 +16,7 @@ describe('validateEvent', () => {
     expect(validateEvent({ type: 'call_start', call_id: 'c1', customer_id: 'acme', carrier_id: null, start_ms: 0 })).toBe('start_ms: expected epoch milliseconds, got 0');
     expect(validateEvent({ type: 'payment', payment_id: 'p1', customer_id: 'acme', amount: Number.NaN, status: 'completed', source: 'portal', at_ms: at })).toBe('amount: expected a number, got NaN');
     expect(validateEvent({
-      type: 'account', entity: 'acme', name: 'Acme', class: null, status: 'active', balance: 1, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: at,
+      type: 'account', entity: 'acme', name: 'Acme', class: null, status: 'active', balance: 1, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,
     })).toBe('entity: expected customer:<id> or carrier:<id>, got "acme"');
   });
 });

@@ -4,7 +4,7 @@ import { describeScope, formatAlertState, formatDeliveries, formatRuleTest, scop
 
 const rule = (over: Partial<Rule> = {}): Rule => ({
   id: 'low-asr', title: 'Low ASR', scope: { kind: 'customer', value: 'acme' }, area: 'asr', operator: '<=', threshold: 30, reset_threshold: 31,
-  sample_period_ms: 900_000, min_attempts: 5, for_ms: 0, repeat_ms: 0, level: 'warning', penalty_ms: null, codes: [], notify: [], template: null,
+  sample_period_ms: 900_000, min_attempts: 5, for_ms: 0, repeat_ms: 0, level: 'warning', penalty_ms: null, codes: [], notify: [], template: null, group_by: null, group_wait_ms: null, group_interval_ms: null,
   enabled: true, extra_json: null, applied_by: 'test', applied_at_ms: 0, ...over,
 });
 const window = (over: Partial<Window> = {}): Window => ({
@@ -12,7 +12,7 @@ const window = (over: Partial<Window> = {}): Window => ({
 });
 const snapshot = (windows: Window[]): MetricSnapshot => ({ entity: 'customer:acme', at_ms: 0, windows, channels: null, balance: null, late: 0, version: 0 });
 const account = (cls: string | null): Account => ({
-  entity: 'customer:acme', name: 'ACME', class: cls, status: 'active', balance: 0, debit_limit: null, currency: 'USD', emails: [], phones: [], at_ms: 0,
+  entity: 'customer:acme', name: 'ACME', class: cls, status: 'active', balance: 0, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: 0,
 });
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
 

@@ -34,7 +34,7 @@ export async function simulate(opts: SimulateOptions, env: NodeJS.ProcessEnv = p
   if (opts.balance !== undefined) {
     const accounts = customers.map((id): Account => ({
       entity: entityKey('customer', id), name: id, class: null, status: 'active', balance: opts.balance as number, debit_limit: null, currency: 'USD',
-      emails: [], phones: [], at_ms: started,
+      emails: [], phones: [], timezone: null, locale: null, at_ms: started,
     }));
     if (file) for (const account of accounts) file.write(`${JSON.stringify({ type: 'account', ...account })}\n`);
     else await connection?.publisher.publish(connection.topics.account, 'account', accounts.map((a) => ({ key: a.entity, value: a })));

@@ -2,7 +2,8 @@ import { CallwatchError } from '@callwatch/core';
 import type { AlertEvent, Template } from '@callwatch/schemas';
 import type { Channel, OutboundMessage } from './channels/channel';
 import { buildContext } from './context';
-import { UNFINISHED, dedupKey, deliver, type DedupStore, type DeliverInput } from './deliver';
+import type { DedupStore, DeliveryPolicy, SentDelivery } from '@callwatch/redis';
+import { BUSY, UNFINISHED, dedupKey, deliver, type DeliverInput } from './deliver';
 import { notificationId } from './notification-record';
 import { STOCK_TEMPLATES } from './stock-templates';
 
@@ -27,25 +28,25 @@ function flakyChannel(failures: number, error: () => Error = () => new Callwatch
   return { channel, sent, calls: () => calls };
 }
 
-function memoryDedup(): DedupStore & { keys: Set<string>; claimed: Set<string> } {
-  const keys = new Set<string>();
-  const claimed = new Set<string>();
-  return {
-    keys,
-    claimed,
-    claim: async (key) => {
-      if (keys.has(key)) return 'sent';
-      if (claimed.has(key)) return 'unfinished';
-      claimed.add(key);
-      return 'ours';
+// The claim semantics of claimDelivery-1.lua (tested against Redis in test/redis), in memory, on the test's clock.
+function memoryDedup(policy: DeliveryPolicy = 'at-least-once', leaseMs = 60_000) {
+  const entries = new Map<string, { until: number } | { sent: SentDelivery }>();
+  const store: DedupStore = {
+    claim: async (key, nowMs) => {
+      const entry = entries.get(key);
+      if (entry && 'sent' in entry) return { kind: 'sent', sent: entry.sent };
+      if (entry && entry.until > nowMs) return { kind: 'busy', untilMs: entry.until };
+      if (entry && policy === 'at-most-once') return { kind: 'unfinished' };
+      entries.set(key, { until: nowMs + leaseMs });
+      return { kind: entry ? 'resend' : 'ours' };
     },
-    markSent: async (key) => {
-      keys.add(key);
-    },
-    release: async (key) => {
-      claimed.delete(key);
-    },
+    renew: async (key, nowMs) => void entries.set(key, { until: nowMs + leaseMs }),
+    markSent: async (key, sent) => void entries.set(key, { sent }),
+    release: async (key) => void entries.delete(key),
   };
+  const sentKeys = () => [...entries].filter(([, e]) => 'sent' in e).map(([k]) => k);
+  const claimed = () => [...entries].filter(([, e]) => 'until' in e).map(([k]) => k);
+  return { ...store, entries, sentKeys, claimed };
 }
 
 function input(channel: Channel, dedup: DedupStore, over: Partial<DeliverInput> = {}): DeliverInput {
@@ -63,10 +64,10 @@ describe('deliver', () => {
     const records = await deliver(input(channel, dedup));
     expect(records).toEqual([{
       notification_id: notificationId('evt-9', 'email', 'noc@example.net', 1), alert_event_id: 'evt-9', rule_id: 'low-asr', entity: 'customer:acme',
-      channel: 'email', recipient: 'noc@example.net', status: 'sent', attempt: 1, error: null, message_id: 'msg-1', group_key: null, at_ms: 1000,
+      channel: 'email', recipient: 'noc@example.net', status: 'sent', attempt: 1, error: null, message_id: 'msg-1', group_key: null, at_ms: 1001,
     }]);
     expect(sent[0]).toMatchObject({ channel: 'email', recipient: 'noc@example.net', alert, subject: '[critical] Low ASR: acme ASR 20.0% (fired)' });
-    expect([...dedup.keys]).toEqual([dedupKey('evt-9', 'email', 'noc@example.net')]);
+    expect(dedup.sentKeys()).toEqual([dedupKey('evt-9', 'email', 'noc@example.net')]);
   });
 
   it('records each retried failure, then the success', async () => {
@@ -86,19 +87,59 @@ describe('deliver', () => {
     const records = await deliver(input(channel, dedup, { retry: { retries: 2, sleep: async () => undefined } }));
     expect(records.map((r) => [r.status, r.attempt])).toEqual([['retrying', 1], ['retrying', 2], ['failed', 3]]);
     expect(calls()).toBe(3);
-    expect(dedup.keys.size).toBe(0);
+    expect(dedup.sentKeys()).toEqual([]);
     // The claim is given back: a redelivery of the alert event tries again.
-    expect(dedup.claimed.size).toBe(0);
+    expect(dedup.claimed()).toEqual([]);
     expect((await deliver(input(flakyChannel(0).channel, dedup))).map((r) => r.status)).toEqual(['sent']);
   });
 
-  it('never sends a delivery that an earlier attempt claimed and did not finish (at most once)', async () => {
+  it('sends again, with the same message, a delivery whose attempt died while sending (at least once)', async () => {
+    const { channel, sent } = flakyChannel(0);
+    const dedup = memoryDedup('at-least-once', 60_000);
+    const key = dedupKey('evt-9', 'email', 'noc@example.net');
+    await dedup.claim(key, 0); // the attempt that died: its lease ran out at 60 000
+    const slept: number[] = [];
+    const records = await deliver(input(channel, dedup, { now: () => 70_000, retry: { sleep: async (ms) => void slept.push(ms) } }));
+    expect(records.map((r) => [r.status, r.attempt, r.error])).toEqual([['sent', 1, null]]);
+    expect(sent).toHaveLength(1);
+    expect(slept).toEqual([]);
+  });
+
+  it('never sends a delivery whose attempt died while sending, with NOTIFY_DELIVERY=at-most-once', async () => {
     const { channel, calls } = flakyChannel(0);
-    const dedup = memoryDedup();
-    await dedup.claim(dedupKey('evt-9', 'email', 'noc@example.net'));
-    const records = await deliver(input(channel, dedup));
+    const dedup = memoryDedup('at-most-once', 60_000);
+    await dedup.claim(dedupKey('evt-9', 'email', 'noc@example.net'), 0);
+    const records = await deliver(input(channel, dedup, { now: () => 70_000 }));
     expect(records.map((r) => [r.status, r.attempt, r.error])).toEqual([['skipped', 1, UNFINISHED]]);
     expect(calls()).toBe(0);
+  });
+
+  it('waits for a live claim to lapse before taking it over, and leaves one that stays held', async () => {
+    const key = dedupKey('evt-9', 'email', 'noc@example.net');
+    let clock = 10_000;
+    const sleep = async (ms: number) => void (clock += ms);
+    const lapsing = memoryDedup('at-least-once', 60_000);
+    await lapsing.claim(key, 0);
+    const first = flakyChannel(0);
+    expect((await deliver(input(first.channel, lapsing, { now: () => clock, retry: { sleep } }))).map((r) => r.status)).toEqual(['sent']);
+    expect(clock).toBeGreaterThanOrEqual(60_000);
+
+    // A claim renewed by a live attempt every time this one looks.
+    const held = memoryDedup('at-least-once', 60_000);
+    const renewing = { ...held, claim: async (k: string, nowMs: number) => (await held.renew(k, nowMs), held.claim(k, nowMs)) };
+    const second = flakyChannel(0);
+    const records = await deliver(input(second.channel, renewing, { now: () => clock, retry: { sleep } }));
+    expect(records.map((r) => [r.status, r.error])).toEqual([['skipped', BUSY]]);
+    expect(second.calls()).toBe(0);
+  });
+
+  it('renews its claim before each retry', async () => {
+    const { channel } = flakyChannel(2);
+    const dedup = memoryDedup('at-least-once', 1_000);
+    const renewed: number[] = [];
+    const watched = { ...dedup, renew: async (k: string, nowMs: number) => (renewed.push(nowMs), dedup.renew(k, nowMs)) };
+    await deliver(input(channel, watched));
+    expect(renewed).toHaveLength(2);
   });
 
   it('does not retry a rejection', async () => {
@@ -108,11 +149,11 @@ describe('deliver', () => {
     expect(calls()).toBe(1);
   });
 
-  it('skips what was already sent (redelivered alert event)', async () => {
+  it('skips what was already sent (redelivered alert event), recording the same sent attempt again', async () => {
     const { channel, calls } = flakyChannel(0);
     const dedup = memoryDedup();
-    await deliver(input(channel, dedup));
-    expect(await deliver(input(channel, dedup))).toEqual([]);
+    const first = await deliver(input(channel, dedup));
+    expect(await deliver(input(channel, dedup))).toEqual(first);
     expect(calls()).toBe(1);
   });
 

@@ -7,8 +7,11 @@ import { buildNotification } from './notification-record';
 import type { Recipient } from './recipients';
 import { renderNotification } from './render';
 
-/** UNFINISHED explains a delivery that is not attempted because an earlier attempt claimed it and never finished. */
-export const UNFINISHED = 'an earlier attempt claimed this delivery and never finished (the notifier stopped while sending?): not sent again, so that it is sent at most once';
+/** UNFINISHED explains a delivery that is not attempted because an earlier attempt claimed it and died while sending (at most once). */
+export const UNFINISHED = 'an earlier attempt claimed this delivery and died while sending it; NOTIFY_DELIVERY=at-most-once: not sent again';
+
+/** BUSY explains a delivery that another live attempt kept claimed for longer than this one would wait. */
+export const BUSY = 'another attempt kept this delivery claimed (a second notifier during a rebalance?): left to it';
 
 /** dedupKey names one delivery for the dedup store; the channel is the recipient's (email), not the transport (outbox). */
 export function dedupKey(alertEventId: string, channel: string, recipient: string): string {
@@ -29,23 +32,33 @@ export interface DeliverInput {
 }
 
 /**
- * deliver renders and sends one alert to one recipient, at most once: it claims the delivery first and skips one
- * that was sent (or claimed by an attempt that never finished),
- * retries retriable failures with backoff, and returns one Notification per attempt (`retrying` for each
- * failure that is retried, then `sent` or `failed`); an empty list means it was already sent.
+ * deliver renders and sends one alert to one recipient, once: it claims the delivery first and skips one that was
+ * sent (recording that attempt again, with its id, so a record lost in a crash is not missing). A claim left by an
+ * attempt that died while sending is sent again with the same message id (at least once, the default) or skipped
+ * (at most once). Retriable failures are retried with backoff, renewing the claim; it returns one Notification per
+ * attempt (`retrying` for each failure that is retried, then `sent` or `failed`).
  */
 export async function deliver(input: DeliverInput): Promise<Notification[]> {
   const { alert, recipient, channel, dedup, now = Date.now } = input;
   const key = dedupKey(alert.event_id, recipient.channel, recipient.recipient);
   const records: Notification[] = [];
-  const record = (status: Notification['status'], attempt: number, extra: { error?: unknown; messageId?: string } = {}) =>
-    records.push(buildNotification(alert, channel.name, recipient.recipient, { status, attempt, atMs: now(), ...extra }));
+  const record = (status: Notification['status'], attempt: number, extra: { error?: unknown; messageId?: string; atMs?: number } = {}) =>
+    records.push(buildNotification(alert, channel.name, recipient.recipient, { status, attempt, atMs: extra.atMs ?? now(), ...extra }));
 
-  const claim = await dedup.claim(key);
-  if (claim === 'sent') return [];
-  if (claim === 'unfinished') {
-    record('skipped', 1, { error: UNFINISHED });
-    return records;
+  const claim = await claimWhenFree(dedup, key, now, input.retry?.sleep ?? defaultSleep);
+  switch (claim.kind) {
+    case 'sent':
+      if (claim.sent) record('sent', claim.sent.attempt, { messageId: claim.sent.messageId, atMs: claim.sent.atMs });
+      return records;
+    case 'unfinished':
+      record('skipped', 1, { error: UNFINISHED });
+      return records;
+    case 'busy':
+      record('skipped', 1, { error: BUSY });
+      return records;
+    case 'ours':
+    case 'resend':
+      break;
   }
 
   let message: OutboundMessage;
@@ -61,8 +74,10 @@ export async function deliver(input: DeliverInput): Promise<Notification[]> {
   let attempt = 0;
   try {
     const { messageId } = await retry(
-      (n) => {
+      async (n) => {
         attempt = n;
+        // A retry may come after a long backoff: the claim must outlive it, or another attempt would take it over.
+        if (n > 1) await dedup.renew(key, now());
         return channel.send(message);
       },
       {
@@ -73,12 +88,27 @@ export async function deliver(input: DeliverInput): Promise<Notification[]> {
         },
       },
     );
-    record('sent', attempt, { messageId });
+    const atMs = now();
+    record('sent', attempt, { messageId, atMs });
+    await dedup.markSent(key, { attempt, atMs, messageId });
   } catch (error) {
     record('failed', attempt, { error });
     await dedup.release(key);
-    return records;
   }
-  await dedup.markSent(key);
   return records;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// A live claim belongs to an attempt still sending (a notifier whose partitions moved, or one killed a moment ago
+// whose lease has not run out): wait for its lease, a few times at most, rather than send beside it.
+const BUSY_WAITS = 3;
+
+async function claimWhenFree(dedup: DedupStore, key: string, now: () => number, sleep: (ms: number) => Promise<void>) {
+  let claim = await dedup.claim(key, now());
+  for (let waits = 0; claim.kind === 'busy' && waits < BUSY_WAITS; waits++) {
+    await sleep(Math.max(0, claim.untilMs - now()) + 50);
+    claim = await dedup.claim(key, now());
+  }
+  return claim;
 }

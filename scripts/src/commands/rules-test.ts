@@ -27,7 +27,7 @@ export interface RuleTestOptions {
 }
 
 // A test event's id is new on every run, so there is nothing to deduplicate against and no mark worth keeping.
-const NO_DEDUP: DedupStore = { claim: async () => 'ours', markSent: async () => {}, release: async () => {} };
+const NO_DEDUP: DedupStore = { claim: async () => ({ kind: 'ours' }), renew: async () => {}, markSent: async () => {}, release: async () => {} };
 
 /**
  * testRule evaluates a rule on an entity's live metrics as the evaluator would with no prior state, shows the

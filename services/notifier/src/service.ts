@@ -58,7 +58,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     }
     const template = templateFor(alert.area, rule.template, templates.view(), alert.type);
     const context = buildContext(alert, rule, account);
-    const dedup = redisDedupStore(redis, keys, alert.entity);
+    const dedup = redisDedupStore(redis, keys, alert.entity, { policy: config.NOTIFY_DELIVERY, leaseMs: config.NOTIFY_CLAIM_LEASE_MS });
     const perRecipient = await Promise.all(
       recipients.map((recipient) =>
         deliver({ alert, context, template, recipient, channel: channels[recipient.channel], dedup, retry: { retries: config.NOTIFY_RETRIES } }),

@@ -39,8 +39,8 @@ cli() { node scripts/dist/cli.js "$@"; }
 say "demo run $run_id (topics $TOPIC_PREFIX*, Redis keys $REDIS_KEY_PREFIX*)"
 say "registering schemas"
 cli schemas register >/dev/null
-say "applying the example rules (rules/examples)"
-cli rules apply rules/examples --as demo
+say "applying the example rules (rules/examples) and templates (templates/examples)"
+cli rules apply rules/examples --templates templates/examples --as demo
 
 port=9464
 # Each service in a session of its own: Ctrl-C reaches the demo's process group, not them, and they get one

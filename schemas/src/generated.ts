@@ -141,6 +141,10 @@ export interface MetricSnapshot {
   windows: Array<Window>;
   channels: null | number;
   balance: null | number;
+  /** balance + the account's debit limit; null without a limit */
+  credit: null | number;
+  /** max(0, -balance) / debit limit × 100; null without a limit above 0 */
+  credit_used: null | number;
   late: number;
   /** grows with every change of the entity's state (at least its clock × 1000): a snapshot with a lower version than one already seen for the entity is stale, overtaken on its way (the entity's sides publish concurrently); 0: unknown */
   version: number;

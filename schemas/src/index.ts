@@ -12,6 +12,12 @@ export const SCHEMA_NAMES: readonly SchemaName[] = [
   'cdr', 'call_start', 'payment', 'account', 'rule', 'template', 'class', 'silence', 'metric', 'alert', 'action', 'notification',
 ];
 
+/** GROUP_BY_FIELDS are the alert fields that a rule's `group_by` may name: alerts equal in all of them share one digest. */
+export const GROUP_BY_FIELDS = ['rule', 'level', 'area', 'entity', 'type'] as const;
+
+/** GroupByField is one of GROUP_BY_FIELDS. */
+export type GroupByField = (typeof GROUP_BY_FIELDS)[number];
+
 const cache = new Map<SchemaName, object>();
 
 /** avroSchema returns the parsed Avro JSON of one schema, read once from schemas/avro. */

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CallwatchError } from '@callwatch/core';
 import { registerAlerts } from './commands/alerts';
+import { registerClasses } from './commands/classes';
 import { registerPenalties } from './commands/penalties';
 import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
@@ -9,18 +10,21 @@ import { registerSchemasCommand } from './commands/schemas';
 import { registerSilence } from './commands/silence';
 import { registerSimulate } from './commands/simulate';
 import { registerStatus } from './commands/status';
+import { registerTemplates } from './commands/templates';
 
 const program = new Command('callwatch')
   .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX.')
   .showHelpAfterError()
   .exitOverride();
 registerRules(program);
+registerTemplates(program);
 registerAlerts(program);
 registerSimulate(program);
 registerStatus(program);
 registerReplay(program);
 registerPenalties(program);
 registerSilence(program);
+registerClasses(program);
 registerSchemasCommand(program);
 
 program.parseAsync(process.argv).then(

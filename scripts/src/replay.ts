@@ -164,7 +164,9 @@ export class Replay {
     for (const m of metrics) {
       if (m.dueMs > 0) this.due.set(m.entity, m.dueMs);
       else this.due.delete(m.entity);
-      const snapshot: MetricSnapshot = { entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, late: m.late, version: m.version };
+      const snapshot: MetricSnapshot = {
+        entity: m.entity, at_ms: m.clockMs, windows: m.windows, channels: m.channels, balance: m.balance, credit: m.credit, credit_used: m.creditUsed, late: m.late, version: m.version,
+      };
       this.snapshots.set(m.entity, snapshot);
       const rules = this.rulesOf(m.entity);
       for (const { rule, state, event, scriptError } of evaluateRules(rules, snapshot, this.stateOf(m.entity), { scripts: this.scripts })) {

@@ -68,7 +68,7 @@ describe('aggregator windows on real Kafka and Redis', () => {
 
     // `callwatch status` reads the same windows (and version) back from Redis.
     const status = await entityStatus(`customer:${customer}`, scope.env);
-    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, channels: null, expired: 0, balance: null, version: snapshot.version, windows: snapshot.windows });
+    expect(status).toEqual({ entity: `customer:${customer}`, clockMs: end, late: 1, channels: null, expired: 0, balance: null, credit: null, creditUsed: null, version: snapshot.version, windows: snapshot.windows });
   });
 
   it('never counts a redelivered CDR twice: a consumer rewound to the beginning changes nothing', async () => {

@@ -91,6 +91,27 @@ describe('aggregator gauges and time on real Kafka and Redis: cps, channels, bal
     await eventually(async () => expect((await entityStatus(`customer:${customer}`, scope.env)).balance).toBe(80));
   });
 
+  it('keeps credit and credit_used from the debit limit of the newest account snapshot, and none without a limit', async () => {
+    const entity = `customer:postpay-${scope.id}`;
+    const t = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const account = (balance: number, debitLimit: number | null, atMs: number): Account => ({
+      entity, name: 'Postpay Ltd', class: null, status: 'active', balance, debit_limit: debitLimit, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs,
+    });
+    const send = (a: Account) => switches.publisher.publish(switches.topics.account, 'account', [{ key: entity, value: a }]);
+    const spend = (id: string, charge: number, endMs: number) => sendCdrs([cdr(entity.slice('customer:'.length), true, endMs, { cdr_id: id, carrier_id: null, charge })]);
+    await send(account(-10, 100, t));
+    await spend('spent', 80, t + 1_000);
+    expect(await latest(entity, (s) => s.balance === -90)).toMatchObject({ credit: 10, credit_used: 90 });
+    // A newer snapshot without a limit takes it away; an older one with a limit, arriving late, does not bring it back.
+    await send(account(-90, null, t + 2_000));
+    await send(account(-90, 500, t + 1_500));
+    await spend('more', 5, t + 3_000);
+    expect(await latest(entity, (s) => s.balance === -95)).toMatchObject({ credit: null, credit_used: null });
+    // A limit of 0: credit is the balance, and there is no share of it to use.
+    await send(account(-95, 0, t + 4_000));
+    await eventually(async () => expect(await entityStatus(entity, scope.env)).toMatchObject({ balance: -95, credit: -95, creditUsed: null }));
+  });
+
   it('slides an idle entity\'s windows as the partition\'s clock passes, and publishes its snapshot', async () => {
     const idle = `idle-${scope.id}`;
     const busy = `busy-${scope.id}`;

@@ -76,7 +76,7 @@ function makeWindow(sample_period_ms: number, q: number): Window {
 
 function makeSnapshot(entity: string, at_ms: number): MetricSnapshot {
   const q = quality.get(entity) ?? 0.5;
-  return { entity, at_ms, windows: PERIODS_MS.map((p) => makeWindow(p, q)), channels: Math.floor(q * 50), balance: noisy(q * 1_000, 10), late: 0, version: at_ms * 1_000 };
+  return { entity, at_ms, windows: PERIODS_MS.map((p) => makeWindow(p, q)), channels: Math.floor(q * 50), balance: noisy(q * 1_000, 10), credit: null, credit_used: null, late: 0, version: at_ms * 1_000 };
 }
 
 function account(entity: string): Account {

@@ -15,7 +15,7 @@ const rule = (id: string, script: string): Rule => ({
 });
 
 const snapshot = (i: number): MetricSnapshot => ({
-  entity: `customer:k${i % 1_000}`, at_ms: i, channels: 17, balance: 99.5, late: 0, version: 0,
+  entity: `customer:k${i % 1_000}`, at_ms: i, channels: 17, balance: 99.5, credit: null, credit_used: null, late: 0, version: 0,
   windows: [{ sample_period_ms: 900_000, attempts: 40 + (i % 100), answered: 12 + (i % 30), asr: 20 + (i % 30), ner: 95, acd: 61.5, pdd: 1_800, cps: 3, spend: 12.5, margin: 2.25, sdr: 4, codes: { '200': 12, '486': 30 } }],
 });
 

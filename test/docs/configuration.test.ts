@@ -14,7 +14,7 @@ message that names every variable in question (error \`CW_ERR_CONFIG\`). A durat
 milliseconds with its reading beside it; where a variable also takes a unit (\`30s\`, \`5m\`, \`1h\`), its meaning says so.
 Sizes take bytes or \`KiB\`/\`MiB\`/\`GiB\`.
 The \`callwatch\` CLI reads the settings every service reads (the first table); \`npx callwatch rules test --send\` also
-reads the notifier's channel settings (\`NOTIFY_*\`, \`AWS_*\`, \`WEBHOOK_SECRET\`). \`bash infra/bin/infra env\` prints the
+reads the notifier's channel settings (\`NOTIFY_*\`, \`AWS_*\`, \`WEBHOOK_SECRET\`, \`PUSHOVER_*\`). \`bash infra/bin/infra env\` prints the
 values for the local infrastructure (see [infra/README.md](../infra/README.md)).
 `;
 
@@ -23,7 +23,7 @@ function reference(): string {
     { title: 'Every service and the CLI', intro: 'Where Kafka, the schema registry and Redis are, prefixes that keep deployments apart, and each process\'s own metrics server.', specs: COMMON_ENV },
     { title: 'Aggregator', intro: '`node services/aggregator/dist/main.js`: windows per entity in Redis, metric snapshots out.', specs: AGGREGATOR_ENV, shared: COMMON_ENV },
     { title: 'Evaluator', intro: '`node services/evaluator/dist/main.js`: rules over metric snapshots, deadlines, event rules and reports; alert events out.', specs: EVALUATOR_ENV, shared: COMMON_ENV },
-    { title: 'Notifier', intro: '`node services/notifier/dist/main.js`: alert events to email, SMS, webhooks or the outbox.', specs: NOTIFIER_ENV, shared: COMMON_ENV },
+    { title: 'Notifier', intro: '`node services/notifier/dist/main.js`: alert events to email, SMS, webhooks, Slack, Pushover or the outbox ([channels](channels.md)).', specs: NOTIFIER_ENV, shared: COMMON_ENV },
     { title: 'Enforcer', intro: '`node services/enforcer/dist/main.js`: penalties (disable, then enable) from fired alerts.', specs: ENFORCER_ENV, shared: COMMON_ENV },
   ], PREFACE);
 }

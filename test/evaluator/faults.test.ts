@@ -57,7 +57,7 @@ class Traffic {
         else if (firing && asr > 31) this.expect(entity, 'reset', at_ms, asr);
       }
       // The 15-minute window points the other way: the rule must read its own sample period.
-      return { entity, at_ms, windows: [window(PERIOD_MS, asr, attempts), window(900_000, 100 - asr, 100)], channels: null, balance: null, late: 0, version: 0 };
+      return { entity, at_ms, windows: [window(PERIOD_MS, asr, attempts), window(900_000, 100 - asr, 100)], channels: null, balance: null, credit: null, credit_used: null, late: 0, version: 0 };
     });
   }
 

@@ -16,7 +16,7 @@ const RULES = `
 `;
 
 const snapshot = (at_ms: number, channels: number): MetricSnapshot => ({
-  entity: 'customer:acme', at_ms, channels, balance: 5, late: 0, version: 0,
+  entity: 'customer:acme', at_ms, channels, balance: 5, credit: null, credit_used: null, late: 0, version: 0,
   windows: [{ sample_period_ms: 300_000, attempts: 20, answered: 2, asr: 10, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
 });
 

@@ -32,7 +32,7 @@ describe('evaluator and redelivered snapshots', () => {
   it('does not judge again snapshots whose entity states were saved after them', async () => {
     const base = Date.now();
     const snapshot = (asr: number, dt: number): MetricSnapshot => ({
-      entity: 'customer:acme', at_ms: base + dt, channels: null, balance: null, late: 0, version: 0,
+      entity: 'customer:acme', at_ms: base + dt, channels: null, balance: null, credit: null, credit_used: null, late: 0, version: 0,
       windows: [{ sample_period_ms: 300_000, attempts: 100, answered: asr, asr, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
     });
     const publish = (s: MetricSnapshot[]) => aggregator.publisher.publish(aggregator.topics.metric, 'metric', s.map((v) => ({ key: v.entity, value: v })));
@@ -69,7 +69,7 @@ describe('evaluator and redelivered snapshots', () => {
     const base = Date.now();
     const entity = 'customer:beta';
     const snapshot = (asr: number, dt: number, version: number): MetricSnapshot => ({
-      entity, at_ms: base + dt, channels: null, balance: null, late: 0, version,
+      entity, at_ms: base + dt, channels: null, balance: null, credit: null, credit_used: null, late: 0, version,
       windows: [{ sample_period_ms: 300_000, attempts: 100, answered: asr, asr, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
     });
     const publish = (s: MetricSnapshot[]) => aggregator.publisher.publish(aggregator.topics.metric, 'metric', s.map((v) => ({ key: v.entity, value: v })));

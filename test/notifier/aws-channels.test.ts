@@ -16,7 +16,7 @@ describe('SES and SNS channels against moto', () => {
   };
   const message = (over: Partial<OutboundMessage>): OutboundMessage => ({
     channel: 'email', recipient: `noc-${unique}@example.net`, subject: '[critical] Low ASR: Müller GmbH', html: '<p>ASR 20.0%</p>', text: 'ASR 20.0%',
-    sms: `critical: Low ASR - Müller GmbH ASR 20.0% ${unique}`, alert, ...over,
+    sms: `critical: Low ASR - Müller GmbH ASR 20.0% ${unique}`, alert, deliveryId: alert.event_id, ...over,
   });
   const smsTo = async (phone: string) =>
     ((await motoData()).sms as Array<{ message_id: string; phone_number: string; message: string }>).filter((s) => s.phone_number === phone);
@@ -33,9 +33,11 @@ describe('SES and SNS channels against moto', () => {
     await ensureSenderVerified(clients.ses, from); // idempotent
     const recipient = `ops-${unique}@example.net`;
     const { messageId } = await createSesEmailChannel({ client: clients.ses, from }).send(message({ recipient }));
-    expect(await emailsTo(recipient)).toEqual([
-      { id: messageId, source: from, subject: '[critical] Low ASR: Müller GmbH', body: '<p>ASR 20.0%</p>', destinations: { ToAddresses: [recipient] } },
-    ]);
+    expect(await emailsTo(recipient)).toEqual([expect.objectContaining({
+      id: messageId, source: from, subject: '[critical] Low ASR: Müller GmbH', body: '<p>ASR 20.0%</p>', destinations: { ToAddresses: [recipient] },
+      // Sent raw, so it carries our Message-ID: the same for every resend of this alert to this recipient.
+      messageId: expect.stringMatching(/^<[0-9a-f]{32}\.[0-9a-f]{16}@example\.net>$/),
+    })]);
   });
 
   it('sends SMS through SNS to an E.164 number', async () => {

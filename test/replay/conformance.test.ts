@@ -43,6 +43,21 @@ const RULES = `
   sample_period: 1h
   level: info
   notify: [ { email: billing@example.net } ]
+- id: credit-used
+  title: Credit nearly used
+  scope: { all: customers }
+  area: credit_used
+  operator: ">="
+  threshold: 80
+  reset_threshold: 50
+  level: warning
+- id: low-credit
+  title: Low credit
+  scope: { all: customers }
+  area: credit
+  operator: "<"
+  threshold: 20
+  level: info
 - id: paid
   title: Payment received
   scope: { customer: c2 }
@@ -52,11 +67,15 @@ const RULES = `
 `;
 
 /**
- * events is a day in the life of two customers: c1's calls fail then recover, c2's balance runs low and is topped up
- * (and its spend trips the script rule).
+ * events is a day in the life of three customers: c1's calls fail then recover, c2's balance runs low and is topped up
+ * (and its spend trips the script rule; it has no debit limit, so no credit), and postpay c3 spends most of its debit
+ * limit of 100 and pays some back.
  */
 function events(t0: number): InputEvent[] {
-  const out: InputEvent[] = [{ type: 'account', entity: 'customer:c2', name: 'C2', class: null, status: 'active', balance: 12, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: t0 }];
+  const account = (id: string, balance: number, debitLimit: number | null): InputEvent => ({
+    type: 'account', entity: `customer:${id}`, name: id.toUpperCase(), class: null, status: 'active', balance, debit_limit: debitLimit, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: t0,
+  });
+  const out: InputEvent[] = [account('c2', 12, null), account('c3', -10, 100)];
   let t = t0;
   const call = (customer: string, answered: boolean, id: string, charge = 0, endMs = (t += 5_000)) =>
     out.push({ type: 'cdr', ...cdr(customer, answered, endMs, { cdr_id: id, carrier_id: null, charge }) });
@@ -66,6 +85,10 @@ function events(t0: number): InputEvent[] {
   call('c1', true, 'c1-late', 0, t0 - 10 * 60_000); // 10 min behind: late, left out
   for (let i = 0; i < 8; i++) call('c1', true, `c1-a${i}`);
   out.push({ type: 'payment', payment_id: 'top-up', customer_id: 'c2', amount: 5, status: 'completed', source: 'portal', at_ms: (t += 5_000) });
+  // −10 − 30 − 45 = −85: 85 % of the limit used, 15 left; a payment of 50 brings it back to 35 %.
+  call('c3', true, 'c3-0', 30);
+  call('c3', true, 'c3-1', 45);
+  out.push({ type: 'payment', payment_id: 'pay-back', customer_id: 'c3', amount: 50, status: 'completed', source: 'portal', at_ms: (t += 5_000) });
   return out;
 }
 
@@ -104,6 +127,18 @@ describe('callwatch replay agrees with the live services', () => {
       ['reset', 'asr-drop', 'customer:c1'],
       ['reset', 'low-balance', 'customer:c2'],
       ['fired', 'paid', 'customer:c2'],
+      ['fired', 'big-spender', 'customer:c3'],
+      ['fired', 'credit-used', 'customer:c3'],
+      ['fired', 'low-credit', 'customer:c3'],
+      ['reset', 'credit-used', 'customer:c3'],
+      ['reset', 'low-credit', 'customer:c3'],
+    ]);
+    // The same values as the live aggregator's gauges, which the comparison below checks too.
+    expect(offline.outputs.filter((o) => o.rule === 'credit-used' || o.rule === 'low-credit').map((o) => [o.type, o.rule, 'value' in o ? o.value : undefined])).toEqual([
+      ['fired', 'credit-used', 85],
+      ['fired', 'low-credit', 15],
+      ['reset', 'credit-used', 35],
+      ['reset', 'low-credit', 65],
     ]);
 
     await applyRules([join(dir, 'rules.yaml')], { env: scope.env, appliedBy: 'test', print: () => {} });

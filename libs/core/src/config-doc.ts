@@ -30,7 +30,7 @@ export function configurationMarkdown(sections: readonly ConfigSection[], prefac
 
 function formatDefault(name: string, value: unknown): string {
   if (value === undefined) return '(required)';
-  if (value === '') return '(empty)';
+  if (value === '' || (Array.isArray(value) && value.length === 0)) return '(empty)';
   if (Array.isArray(value)) return `\`${value.map((v) => (typeof v === 'number' && /(_MS|PERIODS)$/.test(name) ? formatDuration(v) : String(v))).join(',')}\``;
   if (typeof value === 'number' && name.endsWith('_MS') && value > 0) return `\`${value}\` (${formatDuration(value)})`;
   if (typeof value === 'number' && name.endsWith('_BYTES') && value >= 1024 * 1024 && value % (1024 * 1024) === 0) return `\`${value}\` (${value / (1024 * 1024)} MiB)`;

@@ -58,6 +58,15 @@ export const parsers = {
       throw new Error(`expected a URL, got "${raw}"`);
     }
   },
+  /** A comma-separated list whose every item is one of `values`. */
+  listOf:
+    <T extends string>(...values: T[]) =>
+    (raw: string): T[] => {
+      const items = parsers.list(raw);
+      const bad = items.filter((item) => !(values as string[]).includes(item));
+      if (bad.length > 0) throw new Error(`expected a comma-separated list of ${values.join(', ')}, got "${bad.join(', ')}"`);
+      return items as T[];
+    },
   oneOf:
     <T extends string>(...values: T[]) =>
     (raw: string): T => {

@@ -12,3 +12,5 @@ export * from './common-config';
 export * from './redis-url';
 export * from './config-doc';
 export * from './ticker';
+export * from './edit-distance';
+export * from './yaml-source';

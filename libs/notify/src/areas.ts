@@ -26,6 +26,8 @@ export const AREA_FORMATS: Readonly<Record<string, AreaFormat>> = {
   sdr: percent('SDR', 'Short-duration ratio: answered calls shorter than 6 seconds as a share of answered calls.'),
   code_ratio: percent('SIP code ratio', 'Calls ending with the watched SIP codes as a share of attempts.'),
   balance: money('Balance', 'Account balance: last billing snapshot plus payments minus charges since.'),
+  credit: money('Credit', 'Credit still available: the balance plus the debit limit.'),
+  credit_used: percent('Credit used', 'Share of the debit limit used: how far the balance is below zero, as a share of the limit.'),
 };
 
 /** DEFAULT_AREA_FORMAT is used for areas without their own entry (event and script rules). */

@@ -62,4 +62,40 @@ describe('buildContext', () => {
     const context = buildContext(alert({ area: 'event', value: null, threshold: null, operator: null, sample_period_ms: null }));
     expect([context.value, context.hasValue, context.threshold, context.operator, context.window, context.resetThreshold]).toEqual(['n/a', false, 'n/a', '', '', '']);
   });
+
+  describe("in the account's time zone and locale", () => {
+    const account = (timezone: string | null, locale: string | null, currency = 'EUR') => ({ name: 'T1', currency, timezone, locale }) as Account;
+    const at = { at_ms: Date.UTC(2026, 2, 2, 13, 5, 30), first_fired_at_ms: Date.UTC(2026, 2, 2, 12, 0) };
+
+    it.each<[string | null, string | null, string, string]>([
+      ['Europe/Berlin', 'en-GB', '2026-03-02 14:05 CET', '2026-03-02 13:00 CET'],
+      ['Europe/Berlin', 'de-DE', '2026-03-02 14:05 MEZ', '2026-03-02 13:00 MEZ'],
+      ['Europe/Berlin', null, '2026-03-02 14:05 GMT+1', '2026-03-02 13:00 GMT+1'],
+      ['America/New_York', 'en-US', '2026-03-02 08:05 EST', '2026-03-02 07:00 EST'],
+      ['Asia/Kolkata', 'en', '2026-03-02 18:35 GMT+5:30', '2026-03-02 17:30 GMT+5:30'],
+      [null, 'de-DE', '2026-03-02T13:05:30Z', '2026-03-02T12:00:00Z'],
+      ['Mars/Olympus', 'de-DE', '2026-03-02T13:05:30Z', '2026-03-02T12:00:00Z'],
+      ['Europe/Berlin', 'not a locale!', '2026-03-02 14:05 GMT+1', '2026-03-02 13:00 GMT+1'],
+    ])('times in zone %s, locale %s read %s', (timezone, locale, firedAt, firstFiredAt) => {
+      expect(buildContext(alert(at), undefined, account(timezone, locale))).toMatchObject({ firedAt, firstFiredAt });
+    });
+
+    it.each<[string | null, string, string, string, string]>([
+      ['de-DE', 'EUR', '1.234,50 €', '1.000,00 €', ''],
+      ['en-US', 'USD', '$1,234.50', '$1,000.00', ''],
+      ['fr-CH', 'CHF', '1 234.50 CHF', '1 000.00 CHF', ''],
+      ['en', 'XYZ1', '1,234.50 XYZ1', '1,000.00 XYZ1', ''],
+      ['not a locale!', 'EUR', '€1,234.50', '€1,000.00', ''],
+      [null, 'EUR', '1234.50', '1000.00', ' EUR'],
+    ])('money in locale %s and currency %s reads %s', (locale, currency, value, threshold, unit) => {
+      const context = buildContext(alert({ area: 'spend', value: 1234.5, threshold: 1000, operator: '>' }), undefined, account(null, locale, currency));
+      expect([context.value, context.threshold, context.unit]).toEqual([value, threshold, unit]);
+    });
+
+    it('keeps the decimals it takes for a value not to read as its threshold, and leaves other areas as they were', () => {
+      const german = account('Europe/Berlin', 'de-DE');
+      expect(buildContext(alert({ area: 'balance', value: 44.996, threshold: 45 }), undefined, german)).toMatchObject({ value: '44,996 €', threshold: '45,00 €' });
+      expect(buildContext(alert({ area: 'asr', value: 27.46 }), undefined, german)).toMatchObject({ value: '27.5', unit: '%' });
+    });
+  });
 });

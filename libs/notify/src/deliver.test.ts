@@ -52,7 +52,7 @@ function memoryDedup(policy: DeliveryPolicy = 'at-least-once', leaseMs = 60_000)
 function input(channel: Channel, dedup: DedupStore, over: Partial<DeliverInput> = {}): DeliverInput {
   let clock = 1000;
   return {
-    alert, context: buildContext(alert), template: STOCK_TEMPLATES.asr as Template, recipient: { channel: 'email', recipient: 'noc@example.net' },
+    alert, context: buildContext(alert), template: STOCK_TEMPLATES.asr as Template, recipient: { channel: 'email', recipient: 'noc@example.net', source: 'rule' },
     channel, dedup, retry: { retries: 3, sleep: async () => undefined }, now: () => clock++, ...over,
   };
 }

@@ -1,11 +1,12 @@
 import { retry, type RetryOptions } from '@callwatch/core';
 import type { DedupStore } from '@callwatch/redis';
 import type { AlertEvent, Notification, Template } from '@callwatch/schemas';
-import type { Channel, OutboundMessage } from './channels/channel';
+import type { Channel, InlineImage, OutboundMessage } from './channels/channel';
+import { placeImages, withChart } from './chart/chart-html';
 import type { NotificationContext } from './context';
 import { buildNotification } from './notification-record';
 import type { Recipient } from './recipients';
-import { renderNotification } from './render';
+import { renderNotification, type RenderedNotification } from './render';
 
 /** UNFINISHED explains a delivery that is not attempted because an earlier attempt claimed it and died while sending (at most once). */
 export const UNFINISHED = 'an earlier attempt claimed this delivery and died while sending it; NOTIFY_DELIVERY=at-most-once: not sent again';
@@ -23,12 +24,18 @@ export interface DeliverInput {
   alert: AlertEvent;
   context: NotificationContext;
   template: Template;
+  /** What is delivered once, when not the alert event itself: a digest's id. */
+  deliveryId?: string;
+  /** The message already rendered (a digest); else the template is rendered with the context. */
+  rendered?: RenderedNotification;
   recipient: Recipient;
   channel: Channel;
   dedup: DedupStore;
   /** Backoff and attempts; tests pass a no-op sleep. */
   retry?: Partial<RetryOptions>;
   now?: () => number;
+  /** Inline images of the email, e.g. the alert's chart (alertImages); other channels ignore them. */
+  images?: InlineImage[];
 }
 
 /**
@@ -39,8 +46,9 @@ export interface DeliverInput {
  * attempt (`retrying` for each failure that is retried, then `sent` or `failed`).
  */
 export async function deliver(input: DeliverInput): Promise<Notification[]> {
-  const { alert, recipient, channel, dedup, now = Date.now } = input;
-  const key = dedupKey(alert.event_id, recipient.channel, recipient.recipient);
+  const { alert, recipient, channel, dedup, now = Date.now, images = [] } = input;
+  const deliveryId = input.deliveryId ?? alert.event_id;
+  const key = dedupKey(deliveryId, recipient.channel, recipient.recipient);
   const records: Notification[] = [];
   const record = (status: Notification['status'], attempt: number, extra: { error?: unknown; messageId?: string; atMs?: number } = {}) =>
     records.push(buildNotification(alert, channel.name, recipient.recipient, { status, attempt, atMs: extra.atMs ?? now(), ...extra }));
@@ -63,7 +71,8 @@ export async function deliver(input: DeliverInput): Promise<Notification[]> {
 
   let message: OutboundMessage;
   try {
-    message = { ...renderNotification(input.template, input.context), channel: recipient.channel, recipient: recipient.recipient, alert };
+    const rendered = input.rendered ?? renderNotification(input.template, withChart(input.context, images));
+    message = { ...rendered, html: placeImages(rendered.html, images), images, channel: recipient.channel, recipient: recipient.recipient, alert, deliveryId };
   } catch (error) {
     // A broken template is not retriable and should not block other recipients: record it and move on.
     record('failed', 1, { error });

@@ -12,7 +12,7 @@ const alert = (over: Partial<AlertEvent> = {}): AlertEvent => ({
 const account = (name: string): Account => ({
   entity: 'customer:acme', name, class: null, status: 'active', balance: 10, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: 0,
 });
-const custom = (over: Partial<Template>): Template => ({
+const custom = (over: Partial<Template>): Template => ({ description: null, variants: [],
   id: 'custom', subject: 'S {{entity.name}}', mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>{{entity.name}}</mj-text></mj-column></mj-section></mj-body></mjml>',
   text: 'T {{entity.name}}', sms: 'M {{entity.name}}', applied_by: 'test', applied_at_ms: 0, ...over,
 });

@@ -1,7 +1,7 @@
 import type { Template } from '@callwatch/schemas';
 import { STOCK_TEMPLATES, templateFor } from './stock-templates';
 
-const AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'channels', 'spend', 'margin', 'sdr', 'code_ratio', 'balance', 'event', 'report', 'default'];
+const AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'channels', 'spend', 'margin', 'sdr', 'code_ratio', 'balance', 'credit', 'credit_used', 'event', 'report', 'default'];
 
 describe('stock templates', () => {
   it('exist for every area, plus event, report and default, keyed by their id', () => {

@@ -52,23 +52,35 @@ const REPORT_MEANING = "A scheduled report: sent at every tick of the rule's sch
 
 const TEST_NOTE = 'This is a TEST notification; no alert is firing.';
 
-function mjmlBody(headline: string, sentence: string, meaning: string, facts: Array<[string, string]>): string {
-  const rows = facts.map(([name, value]) => `          <tr><td style="padding:2px 12px 2px 0;color:#666666">${name}</td><td>${value}</td></tr>`).join('\n');
-  return `<mjml>
-  <mj-head>
-    <mj-title>${headline}</mj-title>
-    <mj-preview>${headline}</mj-preview>
+// The chart is raw HTML because MJML validates its components' attributes before Handlebars runs: in mj-raw, the
+// {{…}} in src and alt reach Handlebars untouched, which escapes them. A row of its own, as the column's table wants.
+const CHART_ROW =
+  '{{#if chart.cid}}<tr><td style="padding:10px 25px"><img src="cid:{{chart.cid}}" alt="{{chart.alt}}" width="{{chart.width}}" ' +
+  'style="display:block;width:100%;max-width:{{chart.width}}px;height:auto;border:0"></td></tr>{{/if}}';
+
+/** mjmlHead is the head of callwatch's own emails (stock templates, digests): the title, preview text and fonts. */
+export function mjmlHead(title: string): string {
+  return `  <mj-head>
+    <mj-title>${title}</mj-title>
+    <mj-preview>${title}</mj-preview>
     <mj-attributes>
       <mj-all font-family="Helvetica, Arial, sans-serif" />
       <mj-text font-size="14px" line-height="20px" color="#222222" />
     </mj-attributes>
-  </mj-head>
+  </mj-head>`;
+}
+
+function mjmlBody(headline: string, sentence: string, meaning: string, facts: Array<[string, string]>): string {
+  const rows = facts.map(([name, value]) => `          <tr><td style="padding:2px 12px 2px 0;color:#666666">${name}</td><td>${value}</td></tr>`).join('\n');
+  return `<mjml>
+${mjmlHead(headline)}
   <mj-body background-color="#f4f4f4">
     <mj-section background-color="#ffffff" padding="16px">
       <mj-column>
         <mj-text color="#b00020">{{#if test}}${TEST_NOTE}{{/if}}</mj-text>
         <mj-text font-size="18px" font-weight="bold">${headline}</mj-text>
         <mj-text>${sentence}</mj-text>
+        <mj-raw>${CHART_ROW}</mj-raw>
         <mj-table font-size="14px">
 ${rows}
         </mj-table>
@@ -82,7 +94,7 @@ ${rows}
 
 function textBody(headline: string, sentence: string, meaning: string, facts: Array<[string, string]>): string {
   const rows = facts.map(([name, value]) => `${`${name}:`.padEnd(13)}${value}`).join('\n');
-  return `{{#if test}}${TEST_NOTE}\n\n{{/if}}${headline}\n\n${sentence}\n\n${rows}\n\n${meaning}\n-- \ncallwatch\n`;
+  return `{{#if test}}${TEST_NOTE}\n\n{{/if}}${headline}\n\n${sentence}\n\n{{#if chart.cid}}Chart: {{chart.alt}}\n\n{{/if}}${rows}\n\n${meaning}\n-- \ncallwatch\n`;
 }
 
 function template(id: string, parts: { subject: string; headline: string; sentence: string; meaning: string; facts: Array<[string, string]>; sms: string }): Template {

@@ -17,6 +17,6 @@ describe('transport', () => {
   it('opens the outbox channels without AWS', async () => {
     const { transport, channels } = await openChannels(loadConfig(NOTIFY_ENV, { NOTIFY_OUTBOX_DIR: '/tmp/outbox' }), {});
     expect(transport).toBe('outbox');
-    expect([channels.email.name, channels.sms.name, channels.webhook.name]).toEqual(['outbox', 'outbox', 'webhook']);
+    expect([channels.email.name, channels.sms.name, channels.webhook.name, channels.slack.name, channels.pushover.name]).toEqual(['outbox', 'outbox', 'webhook', 'slack', 'pushover']);
   });
 });

@@ -6,6 +6,7 @@
                         off:<source>, starts (1 once call-start events arrive), expired, cps_from (KEYS[4]
                         holds no second before it),
                         bal_base, bal_at, bal_sum (balance = bal_base + bal_sum of movements after bal_at),
+                        bal_limit (the debit limit of the snapshot at bal_at; absent: it has none),
                         bal_from (KEYS[6] holds no second before it; 1e15: it holds none),
                         periods (the sample periods of KEYS[2], comma-separated: those of the last call), bal_old and bal_old_to (the sum of the
                         movements after bal_at that left KEYS[6], all at or before second bal_old_to),
@@ -27,7 +28,8 @@
   ARGV[4] delta (JSON)  { e: newest event ms, l: late, p: [[periodMs, bucketMs, [[bucket, {counter: n}]]]],
                           i: [ms, id, ms, id, …], s: [[second, starts]], c: [[callId, startSecond, endMs]] (CDRs of
                           entities with call-start events), o: [[callId, startMs]] (call starts),
-                          m: [[second, amount]] (money movements), a: [balance, atMs] (account snapshot) }
+                          m: [[second, amount]] (money movements), a: [balance, atMs, debit limit or null]
+                          (account snapshot) }
   ARGV[5] id retention  ms behind the clock after which ids are forgotten (the longest window plus lateness)
   ARGV[6] max call ms   an open call older than this is expired (its end never came)
   ARGV[7] tick ms       the partition's clock for a tick, else 0
@@ -37,7 +39,7 @@
   Returns
     { applied (1, or 0 when this offset was already applied), window clock, late, channels (-1: no call starts),
       balance ("" while no account snapshot), due (when the windows next change as time passes; 0 never),
-      version, periodMs, JSON totals of its window, ... }
+      version, debit limit ("" without one), periodMs, JSON totals of its window, ... }
     -2 when the delta cannot be decoded
     -3 when the caller's epoch is older than the entity's (nothing changed)
 ]=]
@@ -180,6 +182,12 @@ if source == '' or tonumber(ARGV[2]) > tonumber(m[4] or '-1') then
       sum = sum + old
     end
     redis.call('HSET', KEYS[1], 'bal_base', string.format('%.17g', d.a[1]), 'bal_at', baseAt, 'bal_sum', string.format('%.17g', sum))
+    -- The limit follows the newest snapshot, as the balance does; cjson decodes a JSON null as a userdata.
+    if type(d.a[3]) == 'number' then
+      redis.call('HSET', KEYS[1], 'bal_limit', string.format('%.17g', d.a[3]))
+    else
+      redis.call('HDEL', KEYS[1], 'bal_limit')
+    end
   end
   local baseSec = baseAt >= 0 and math.floor(baseAt / 1000) or -1
   -- Movements older than the account lateness join the one sum: those the clock passed, and late ones.
@@ -218,7 +226,7 @@ else
   for _, period in ipairs(d.p) do totals[#totals + 1] = { period[1], period[2], load(period[1] .. ':tot') } end
 end
 
-local info = redis.call('HMGET', KEYS[1], 'late', 'starts', 'bal_at', 'bal_base', 'bal_sum')
+local info = redis.call('HMGET', KEYS[1], 'late', 'starts', 'bal_at', 'bal_base', 'bal_sum', 'bal_limit')
 local channels = -1
 if info[2] then channels = redis.call('ZCARD', KEYS[5]) end
 local balance = ''
@@ -234,7 +242,7 @@ end
 
 -- Numbers go back as strings: Redis would truncate a Lua float reply to an integer. Totals go back as the JSON
 -- they are stored as (encoded once more only when the call changed nothing).
-local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due), string.format('%.17g', version) }
+local out = { applied, wclock, tonumber(info[1] or '0'), channels, balance, string.format('%.17g', due), string.format('%.17g', version), info[6] or '' }
 for _, t in ipairs(totals) do
   out[#out + 1] = t[1]
   out[#out + 1] = encoded[t[1] .. ':tot'] or cjson.encode(t[3])

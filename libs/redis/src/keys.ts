@@ -101,6 +101,30 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:delivered:${dedupKey}`;
   }
 
+  /**
+   * digestMeta holds one notification digest group's description, when it may next be sent and a flusher's lease.
+   * Every digest key shares the `{digests}` hash tag: a digest gathers alerts of many entities, and one Lua call
+   * adds an alert, schedules its group and remembers what was sent.
+   */
+  digestMeta(groupId: string): string {
+    return `${this.prefix}{digests}:g:${groupId}`;
+  }
+
+  /** digestMembers holds the alerts waiting in one digest group, by alert event id. */
+  digestMembers(groupId: string): string {
+    return `${this.prefix}{digests}:m:${groupId}`;
+  }
+
+  /** digestSent remembers the alert event ids one digest group already sent, scored by when, so a redelivered alert is not sent again. */
+  digestSent(groupId: string): string {
+    return `${this.prefix}{digests}:s:${groupId}`;
+  }
+
+  /** digestsDue indexes digest groups by when they are next due. */
+  digestsDue(): string {
+    return `${this.prefix}{digests}:due`;
+  }
+
   /** pattern matches every key under this prefix (for tests and `status`). */
   pattern(): string {
     return `${this.prefix}*`;

@@ -1,5 +1,5 @@
 import type { MetricSnapshot, Window } from '@callwatch/schemas';
-import { readWindows, roundMoney } from '@callwatch/windows';
+import { creditGauges, readWindows, roundMoney } from '@callwatch/windows';
 import type { Redis } from './client';
 import type { RedisKeys } from './keys';
 
@@ -15,6 +15,9 @@ export interface StoredEntity {
   expired: number;
   /** its balance, once an account snapshot arrived */
   balance: number | null;
+  /** balance + debit limit, and the share of the limit used, when its newest account snapshot has a limit */
+  credit: number | null;
+  creditUsed: number | null;
   /** the version of its state (as in its metric snapshots; 0 before the first change) */
   version: number;
   windows: Window[];
@@ -27,13 +30,15 @@ export async function readEntity(redis: Redis, keys: RedisKeys, entity: string):
   const [meta, fields, open] = results.map(([, value]) => value) as [Record<string, string>, Record<string, string>, number];
   // Billing alone moves no clock: an entity with payments but no calls has none.
   const clockMs = meta.clock === undefined || meta.clock === '0' ? null : Number(meta.clock);
+  const balance = meta.bal_at === undefined ? null : roundMoney(Number(meta.bal_base) + Number(meta.bal_sum ?? 0));
   return {
     entity,
     clockMs,
     late: Number(meta.late ?? 0),
     channels: meta.starts === undefined ? null : open,
     expired: Number(meta.expired ?? 0),
-    balance: meta.bal_at === undefined ? null : roundMoney(Number(meta.bal_base) + Number(meta.bal_sum ?? 0)),
+    balance,
+    ...creditGauges(balance, meta.bal_limit === undefined ? null : Number(meta.bal_limit)),
     version: Number(meta.ver ?? 0),
     windows: clockMs === null ? [] : readWindows(fields),
   };
@@ -47,8 +52,8 @@ const CONCURRENT_READS = 500;
  * shows), as a metric snapshot at the entity's clock, or at `now` when nothing was counted for it yet.
  */
 export async function readLiveSnapshot(redis: Redis, keys: RedisKeys, entity: string, now: number): Promise<MetricSnapshot> {
-  const { clockMs, windows, channels, balance, late, version } = await readEntity(redis, keys, entity);
-  return { entity, at_ms: clockMs ?? now, windows, channels, balance, late, version };
+  const { clockMs, windows, channels, balance, credit, creditUsed, late, version } = await readEntity(redis, keys, entity);
+  return { entity, at_ms: clockMs ?? now, windows, channels, balance, credit, credit_used: creditUsed, late, version };
 }
 
 /** readLiveSnapshots reads many entities' live metrics, a few hundred round trips in flight at a time. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Window } from '@callwatch/schemas';
 import {
-  ACCOUNT_LATENESS_MS, bucketSizeMs, roundMoney, windowOf, type EntityDelta, type EntityMetrics, type EntityPosition,
+  ACCOUNT_LATENESS_MS, bucketSizeMs, creditGauges, roundMoney, windowOf, type EntityDelta, type EntityMetrics, type EntityPosition,
   type WindowStoreOptions,
 } from '@callwatch/windows';
 import { pipelined, type PipelinedCommand } from './client';
@@ -189,15 +189,17 @@ export class WindowStore {
 
 function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
   const windows: Window[] = [];
-  for (let i = 7; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
-  const [applied, clock, late, channels, balance, due, version] = raw as [number, number, number, number, string, string, string];
+  for (let i = 8; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
+  const [applied, clock, late, channels, rawBalance, due, version, debitLimit] = raw as [number, number, number, number, string, string, string, string];
+  const balance = rawBalance === '' ? null : roundMoney(Number(rawBalance));
   return {
     entity,
     applied: applied === 1,
     clockMs: Number(clock),
     late: Number(late),
     channels: channels < 0 ? null : channels,
-    balance: balance === '' ? null : roundMoney(Number(balance)),
+    balance,
+    ...creditGauges(balance, debitLimit === '' ? null : Number(debitLimit)),
     dueMs: Number(due),
     version: Number(version),
     windows,

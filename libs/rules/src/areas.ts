@@ -1,8 +1,8 @@
 /** WINDOWED_AREAS lists the areas measured over a sample-period window (docs/design.md, "Entities and metrics"). */
 export const WINDOWED_AREAS = ['asr', 'ner', 'acd', 'pdd', 'attempts', 'cps', 'spend', 'margin', 'sdr', 'code_ratio'] as const;
 
-/** GAUGE_AREAS lists the areas read as a current value with no window: concurrent calls and balance. */
-export const GAUGE_AREAS = ['channels', 'balance'] as const;
+/** GAUGE_AREAS lists the areas read as a current value with no window: concurrent calls, balance and credit. */
+export const GAUGE_AREAS = ['channels', 'balance', 'credit', 'credit_used'] as const;
 
 /** AREAS lists every area a rule may name: the metrics, plus `event` and `script` rules. */
 export const AREAS = [...WINDOWED_AREAS, ...GAUGE_AREAS, 'event', 'script'] as const;

@@ -10,7 +10,7 @@ const rule: Rule = {
 
 function snapshot(entity: string, at: number, attempts: number, answered: number): MetricSnapshot {
   return {
-    entity, at_ms: at, channels: null, balance: null, late: 0, version: 0,
+    entity, at_ms: at, channels: null, balance: null, credit: null, credit_used: null, late: 0, version: 0,
     windows: [{ sample_period_ms: 300_000, attempts, answered, asr: attempts ? (answered / attempts) * 100 : null, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
   };
 }

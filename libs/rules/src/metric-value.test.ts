@@ -9,7 +9,7 @@ const window = (overrides: Partial<Window>): Window => ({
 });
 
 const snapshot: MetricSnapshot = {
-  entity: 'customer:acme', at_ms: 1000, channels: 17, balance: 99.5, late: 0, version: 0,
+  entity: 'customer:acme', at_ms: 1000, channels: 17, balance: 99.5, credit: 199.5, credit_used: 0, late: 0, version: 0,
   windows: [window({ sample_period_ms: 300_000, attempts: 50, asr: 10, codes: { '486': 5 } }), window({}), window({ sample_period_ms: 3_600_000, attempts: 0, acd: null, codes: {} })],
 };
 
@@ -32,14 +32,16 @@ describe('metricValue', () => {
     ['a missing window', { area: 'asr', sample_period_ms: 60_000 }, { value: null, attempts: null }],
     ['channels from the gauge', { area: 'channels', sample_period_ms: null }, { value: 17, attempts: null }],
     ['balance from the gauge', { area: 'balance', sample_period_ms: null }, { value: 99.5, attempts: null }],
+    ['credit from the gauge', { area: 'credit', sample_period_ms: null }, { value: 199.5, attempts: null }],
+    ['credit_used from the gauge', { area: 'credit_used', sample_period_ms: null }, { value: 0, attempts: null }],
     ['nothing for an event rule', { area: 'event', sample_period_ms: null }, { value: null, attempts: null }],
     ['nothing for a script rule without a sandbox', { area: 'script', extra_json: '{"script":"return 1"}' }, { value: null, attempts: null }],
   ])('%s', (_name, overrides, observation) => {
     expect(metricValue(makeRule(overrides), snapshot)).toEqual(observation);
   });
 
-  it('reads a missing gauge as no data', () => {
-    expect(metricValue(makeRule({ area: 'balance', sample_period_ms: null }), { ...snapshot, balance: null })).toEqual({ value: null, attempts: null });
+  it.each(['balance', 'credit', 'credit_used'] as const)('reads a missing %s gauge as no data', (area) => {
+    expect(metricValue(makeRule({ area, sample_period_ms: null }), { ...snapshot, [area]: null })).toEqual({ value: null, attempts: null });
   });
 
   describe('of a script rule', () => {
@@ -67,7 +69,7 @@ describe('metricValue', () => {
     it('gives the script the window, the gauges and the entity', () => {
       const script = `return m.entity === 'customer:acme' && m.asr === 40 && m.ner === 95 && m.acd === 61.5 && m.pdd === 1800
         && m.attempts === 200 && m.answered === 80 && m.cps === 3 && m.spend === 12.5 && m.margin === 2.25 && m.sdr === 4
-        && m.codes['486'] === 30 && m.channels === 17 && m.balance === 99.5`;
+        && m.codes['486'] === 30 && m.channels === 17 && m.balance === 99.5 && m.credit === 199.5 && m.credit_used === 0`;
       expect(metricValue(scriptRule(script), snapshot, scripts)).toEqual({ value: 1, attempts: 200 });
     });
 

@@ -25,6 +25,8 @@ export interface ScriptMetrics {
   codes: Record<string, number> | null;
   channels: number | null;
   balance: number | null;
+  credit: number | null;
+  credit_used: number | null;
 }
 
 const WINDOW_FIELDS = ['asr', 'ner', 'acd', 'pdd', 'cps', 'spend', 'margin', 'sdr'] as const;
@@ -39,6 +41,8 @@ export function metricValue(rule: Rule, snapshot: MetricSnapshot, scripts?: Scri
   if (rule.area === 'script') return scripts ? scriptValue(rule, snapshot, scripts) : NO_DATA;
   if (rule.area === 'channels') return { value: snapshot.channels, attempts: null };
   if (rule.area === 'balance') return { value: snapshot.balance, attempts: null };
+  if (rule.area === 'credit') return { value: snapshot.credit, attempts: null };
+  if (rule.area === 'credit_used') return { value: snapshot.credit_used, attempts: null };
   const window = snapshot.windows.find((w) => w.sample_period_ms === rule.sample_period_ms);
   if (!window) return NO_DATA;
   return { value: windowValue(rule, window), attempts: window.attempts };
@@ -85,6 +89,8 @@ function scriptMetrics(snapshot: MetricSnapshot, window: Window | null): ScriptM
     codes: window?.codes ?? null,
     channels: snapshot.channels,
     balance: snapshot.balance,
+    credit: snapshot.credit,
+    credit_used: snapshot.credit_used,
   };
 }
 

@@ -29,7 +29,7 @@ describe('reportEntities', () => {
 
 describe('reportValue', () => {
   const snapshot: MetricSnapshot = {
-    entity: 'customer:acme', at_ms: 0, channels: null, balance: 42.5, late: 0, version: 0,
+    entity: 'customer:acme', at_ms: 0, channels: null, balance: 42.5, credit: null, credit_used: null, late: 0, version: 0,
     windows: [{ sample_period_ms: 900_000, attempts: 0, answered: 0, asr: null, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
   };
 

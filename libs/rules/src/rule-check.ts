@@ -1,10 +1,11 @@
+import { editDistance, type FieldPath } from '@callwatch/core';
 import type { Level, Rule } from '@callwatch/schemas';
 import { AREAS, LEVELS, OPERATORS, isArea, isMetricArea, isOperator, isWindowedArea } from './areas';
 import { EVENT_FIELDS, RULE_EVENTS, isRuleEvent, type RuleEventName } from './event-rules';
 import { EXTRA_FIELDS, RULE_FILE_FIELDS } from './rule-file-format';
 import {
   describe, forbidField, isMapping, readBoolean, readCount, readDuration, readNumber, readString, requireField,
-  type Fields, type FieldPath, type Report,
+  type Fields, type Report,
 } from './rule-fields';
 import { readCodes, readGroupBy, readNotify, readScope } from './rule-targets';
 import { DEFAULT_TIMEZONE, cronProblem } from './schedule';
@@ -222,17 +223,4 @@ function unknownField(key: string): string {
   return near
     ? `expected a rule field (did you mean ${near}?), got unknown field ${key}`
     : `expected one of ${RULE_FILE_FIELDS.join(', ')}, got unknown field ${key}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }

@@ -1,7 +1,4 @@
-import { parseDuration, type ErrorCode } from '@callwatch/core';
-
-/** FieldPath locates a value inside one rule: field names and list indexes, e.g. ['notify', 1, 'sms']. */
-export type FieldPath = Array<string | number>;
+import { parseDuration, type ErrorCode, type FieldPath } from '@callwatch/core';
 
 /** Report records one problem of a rule; `at: 'key'` points at a field's name rather than its value (unknown fields). */
 export type Report = (path: FieldPath, message: string, options?: { at?: 'key' | 'value'; code?: ErrorCode }) => void;

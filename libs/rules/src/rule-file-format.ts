@@ -21,9 +21,6 @@ export type RuleFileScope = { customer: string } | { carrier: string } | { class
 /** RuleFileNotify is one `notify` entry as written in a file. */
 export type RuleFileNotify = { email: string } | { sms: string } | { webhook: string } | { slack: string } | { pushover: { user: string } } | { contacts: true };
 
-/** GROUP_BY_FIELDS are the alert fields that `group_by` may name: alerts equal in all of them share one digest. */
-export const GROUP_BY_FIELDS = ['rule', 'level', 'area', 'entity', 'type'] as const;
-
 /** RuleFile is one rule in the file format of docs/design.md ("Rules"); optional fields are left out when they hold their default. */
 export interface RuleFile {
   id: string;

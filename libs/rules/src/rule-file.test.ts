@@ -99,6 +99,7 @@ describe('validateRuleFiles', () => {
 
   it.each<[string, string[]]>([
     ['a gauge', ['area: balance']],
+    ['credit used', ['area: credit_used']],
     ['a window, in UTC by default', ['area: asr', 'sample_period: 1h', 'schedule: "@daily"']],
     ['a script', ['area: script', 'script: "return m.balance * 2"']],
   ])('reads a report rule of %s: a schedule and no threshold', (_name, fields) => {
@@ -145,7 +146,7 @@ describe('validateRuleFiles', () => {
   });
 
   it.each<[string, string, string[]]>([
-    ['unknown area', base().replace('area: asr', 'area: mos'), ['a.yaml:4:7 rules[0].area: expected one of asr, ner, acd, pdd, attempts, cps, spend, margin, sdr, code_ratio, channels, balance, event, script, got "mos"']],
+    ['unknown area', base().replace('area: asr', 'area: mos'), ['a.yaml:4:7 rules[0].area: expected one of asr, ner, acd, pdd, attempts, cps, spend, margin, sdr, code_ratio, channels, balance, credit, credit_used, event, script, got "mos"']],
     ['bad operator', base().replace('"<="', '"=<"'), ['a.yaml:5:11 rules[0].operator: expected one of > >= < <= = !=, got "=<"']],
     ['unquoted != gets a hint', base().replace('"<="', '!='), ['a.yaml:5:13 rules[0].operator: expected one of > >= < <= = != (quote it in YAML: operator: ">="), got ""']],
     ['unquoted >= is a YAML error', base().replace('"<="', '>='), ['a.yaml:5:12 expected valid YAML or JSON, got Block scalar header includes extra characters: >=']],
@@ -156,6 +157,8 @@ describe('validateRuleFiles', () => {
     ['sample_period in seconds', base().replace('15m', '90s'), ['a.yaml:7:16 rules[0].sample_period: expected a whole number of minutes from 1m to 24h, got "90s"']],
     ['sample_period over a day', base().replace('15m', '25h'), ['a.yaml:7:16 rules[0].sample_period: expected a whole number of minutes from 1m to 24h, got "25h"']],
     ['gauge with a window', base().replace('area: asr', 'area: channels'), ['a.yaml:7:16 rules[0].sample_period: expected no sample_period for area channels, which has no window, got "15m"']],
+    ['credit with a window', base().replace('area: asr', 'area: credit'), ['a.yaml:7:16 rules[0].sample_period: expected no sample_period for area credit, which has no window, got "15m"']],
+    ['credit_used with a window', base().replace('area: asr', 'area: credit_used'), ['a.yaml:7:16 rules[0].sample_period: expected no sample_period for area credit_used, which has no window, got "15m"']],
     ['code_ratio without codes', base().replace('area: asr', 'area: code_ratio'), ['a.yaml:1:1 rules[0].codes: expected field codes (area code_ratio counts calls ending with these SIP codes), got nothing']],
     ['codes out of range', base('codes: [486, 99]').replace('area: asr', 'area: code_ratio'), ['a.yaml:9:14 rules[0].codes[1]: expected a SIP response code from 100 to 699, got 99']],
     ['codes on another area', base('codes: [486]'), ['a.yaml:9:8 rules[0].codes: expected no codes for area asr, got a list']],

@@ -1,6 +1,8 @@
+import type { FieldPath } from '@callwatch/core';
 import type { NotifyTarget, RuleScope } from '@callwatch/schemas';
-import { GROUP_BY_FIELDS, NOTIFY_KEYS, SCOPE_KEYS } from './rule-file-format';
-import { describe, isMapping, type FieldPath, type Fields } from './rule-fields';
+import { GROUP_BY_FIELDS } from '@callwatch/schemas';
+import { NOTIFY_KEYS, SCOPE_KEYS } from './rule-file-format';
+import { describe, isMapping, type Fields } from './rule-fields';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 // Deliberately loose: SES is the real judge of an address; this catches typos such as a missing @ or domain.

@@ -8,6 +8,9 @@ export interface EntityMetrics {
   late: number;
   channels: number | null;
   balance: number | null;
+  /** balance + debit limit, and the share of the limit used (`creditGauges`); null without a limit */
+  credit: number | null;
+  creditUsed: number | null;
   /** when its windows next change as time passes (0: never, they are empty) */
   dueMs: number;
   /** grows with every change of the entity's state: orders snapshots that the entity's sides publish concurrently */

@@ -1,6 +1,7 @@
 import type { Window } from '@callwatch/schemas';
 import { BUCKETS_PER_WINDOW, bucketSizeMs } from './buckets';
 import { deriveWindow, roundMoney } from './counters';
+import { creditGauges } from './credit';
 import { ACCOUNT_LATENESS_MS, type EntityMetrics, type WindowStoreOptions } from './entity-metrics';
 import type { EntityDelta, EntityPosition } from './pre-aggregate';
 
@@ -27,6 +28,8 @@ interface StoredEntity {
   balBase: number;
   balAt: number;
   balSum: number;
+  /** the debit limit of the newest account snapshot (what the script keeps as `bal_limit`) */
+  balLimit: number | null;
   moves: Map<number, number>;
   /** movements after balAt older than the account lateness, as one sum, all at or before second balOldTo */
   balOld: number;
@@ -92,7 +95,7 @@ export class MemoryStore {
     if (!e) {
       e = {
         clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
-        balBase: 0, balAt: -1, balSum: 0, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, version: 0, periods: new Map(),
+        balBase: 0, balAt: -1, balSum: 0, balLimit: null, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, version: 0, periods: new Map(),
       };
       this.entities.set(entity, e);
     }
@@ -146,6 +149,7 @@ export class MemoryStore {
       if (d.account && d.account[1] > e.balAt) {
         e.balAt = d.account[1];
         e.balBase = d.account[0];
+        e.balLimit = d.account[2];
         const baseSecond = Math.floor(e.balAt / 1000);
         e.balSum = 0;
         for (const [second, amount] of e.moves) {
@@ -260,13 +264,15 @@ export class MemoryStore {
         if (dueMs === 0 || change < dueMs) dueMs = change;
       }
     }
+    const balance = e.balAt >= 0 ? roundMoney(e.balBase + e.balSum) : null;
     return {
       entity,
       applied,
       clockMs: wclock,
       late: e.late,
       channels: e.callStarts ? e.open.size : null,
-      balance: e.balAt >= 0 ? roundMoney(e.balBase + e.balSum) : null,
+      balance,
+      ...creditGauges(balance, e.balLimit),
       dueMs,
       version: e.version,
       windows,

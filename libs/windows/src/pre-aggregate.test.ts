@@ -118,12 +118,14 @@ describe('preAggregate: call starts, payments and account snapshots', () => {
     expect(preAggregate(events, [60_000], seen, 300_000, 'customer').size).toBe(0);
   });
 
-  it('keeps the newest account snapshot of a batch', () => {
-    const account = (offset: number, balance: number, atMs: number): PositionedEvent => ({
-      offset, event: { type: 'account', entity: 'carrier:tel1', name: 'Tel One', class: null, status: 'active', balance, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs },
+  it('keeps the newest account snapshot of a batch, with its debit limit', () => {
+    const account = (offset: number, balance: number, atMs: number, limit: number | null): PositionedEvent => ({
+      offset, event: { type: 'account', entity: 'carrier:tel1', name: 'Tel One', class: null, status: 'active', balance, debit_limit: limit, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: atMs },
     });
-    const delta = preAggregate([account(1, 50, base + 2), account(2, 40, base + 1)], [60_000], fresh, 300_000, 'billing').get('carrier:tel1');
-    expect(delta?.account).toEqual([50, base + 2]);
+    const delta = preAggregate([account(1, 50, base + 2, null), account(2, 40, base + 1, 100)], [60_000], fresh, 300_000, 'billing').get('carrier:tel1');
+    expect(delta?.account).toEqual([50, base + 2, null]);
+    const limited = preAggregate([account(1, 50, base + 2, 100), account(2, 40, base + 1, null)], [60_000], fresh, 300_000, 'billing').get('carrier:tel1');
+    expect(limited?.account).toEqual([50, base + 2, 100]);
   });
 
   it('still moves money for a late CDR it leaves out of the windows', () => {

@@ -38,8 +38,8 @@ export interface EntityDelta {
   opens: Array<[string, number]>;
   /** money movements per second (payments in, charges out) */
   moves: Map<number, number>;
-  /** the newest account snapshot in the batch: [balance, at ms] */
-  account: [number, number] | null;
+  /** the newest account snapshot in the batch: [balance, at ms, debit limit] */
+  account: [number, number, number | null] | null;
   events: number;
   late: number;
   duplicates: number;
@@ -139,7 +139,7 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
       continue;
     }
     if (event.type === 'account') {
-      if (!delta.account || event.at_ms > delta.account[1]) delta.account = [event.balance, event.at_ms];
+      if (!delta.account || event.at_ms > delta.account[1]) delta.account = [event.balance, event.at_ms, event.debit_limit];
       delta.events++;
       continue;
     }

@@ -19,4 +19,17 @@ describe('validateEvent', () => {
       type: 'account', entity: 'acme', name: 'Acme', class: null, status: 'active', balance: 1, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,
     })).toBe('entity: expected customer:<id> or carrier:<id>, got "acme"');
   });
+
+  it.each<[number | null, string | null]>([
+    [null, null],
+    [0, null],
+    [250.5, null],
+    [-100, 'debit_limit: expected null or a number from 0, got -100'],
+    [Number.NaN, 'debit_limit: expected null or a number from 0, got NaN'],
+    [Number.POSITIVE_INFINITY, 'debit_limit: expected null or a number from 0, got Infinity'],
+  ])('checks an account\'s debit limit %p', (limit, problem) => {
+    expect(validateEvent({
+      type: 'account', entity: 'customer:acme', name: 'Acme', class: null, status: 'active', balance: -5, debit_limit: limit, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,
+    })).toBe(problem);
+  });
 });

@@ -20,6 +20,10 @@ export function validateEvent(event: InputEvent): string | null {
     case 'account':
       if (!ENTITY.test(event.entity)) return `entity: expected customer:<id> or carrier:<id>, got "${event.entity}"`;
       if (!Number.isFinite(event.balance)) return `balance: expected a number, got ${event.balance}`;
+      // credit = balance + debit_limit: a negative limit would be a floor read the other way round.
+      if (event.debit_limit !== null && !(event.debit_limit >= 0 && Number.isFinite(event.debit_limit))) {
+        return `debit_limit: expected null or a number from 0, got ${event.debit_limit}`;
+      }
       return event.at_ms > 0 ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
   }
 }

@@ -101,7 +101,8 @@ export function registerReplay(program: Command): void {
           throw new CallwatchError('CW_ERR_CLI_USAGE', `--${name}: ${(err as Error).message}`);
         }
       };
-      const rules = await validateFiles(flags.rules, 'replay');
+      // replay renders nothing: a rule may name any template.
+      const rules = await validateFiles(flags.rules, 'replay', Date.now(), { anyTemplate: true });
       const periodsMs = flags.periods ? flags.periods.split(',').map((p) => duration('periods', p.trim())) : periodsOf(rules);
       const started = Date.now();
       const result = await replayFile(rules, flags.events, { periodsMs, latenessMs: duration('lateness', flags.lateness), maxCallMs: duration('max-call', flags.maxCall), accountLatenessMs: duration('account-lateness', flags.accountLateness) });

@@ -10,7 +10,7 @@ const rule = (over: Partial<Rule> = {}): Rule => ({
 const window = (over: Partial<Window> = {}): Window => ({
   sample_period_ms: 900_000, attempts: 5, answered: 1, asr: 20, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {}, ...over,
 });
-const snapshot = (windows: Window[]): MetricSnapshot => ({ entity: 'customer:acme', at_ms: 0, windows, channels: null, balance: null, late: 0, version: 0 });
+const snapshot = (windows: Window[]): MetricSnapshot => ({ entity: 'customer:acme', at_ms: 0, windows, channels: null, balance: null, credit: null, credit_used: null, late: 0, version: 0 });
 const account = (cls: string | null): Account => ({
   entity: 'customer:acme', name: 'ACME', class: cls, status: 'active', balance: 0, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: 0,
 });

@@ -5,9 +5,11 @@ import { CallwatchError } from '@callwatch/core';
 import { STOCK_TEMPLATES } from '@callwatch/notify';
 import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFilesAndScripts } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
+import { knownTemplates, type RuleTemplateOptions } from './rule-templates';
 import { registerRuleChanges } from './rules-manage';
 import { registerRuleTest } from './rules-test';
 import { withRuleTable } from './rule-table';
+import { applyTemplates } from './templates';
 
 /** STOCK_TEMPLATE_IDS are the templates every installation has, as the notifier defines them. */
 export const STOCK_TEMPLATE_IDS: readonly string[] = Object.keys(STOCK_TEMPLATES);
@@ -33,11 +35,12 @@ export function planRules(wanted: Rule[], current: (id: string) => Rule | undefi
 
 /**
  * validateFiles loads and validates rule files, compiling the scripts of script rules as the evaluator will; any
- * error throws one CallwatchError listing every problem.
+ * error throws one CallwatchError listing every problem. A rule may name a stock template, one of the template files
+ * given, or one on the template topic (see knownTemplates).
  */
-export async function validateFiles(paths: string[], appliedBy: string, now = Date.now()): Promise<Rule[]> {
+export async function validateFiles(paths: string[], appliedBy: string, now = Date.now(), templates: RuleTemplateOptions = {}): Promise<Rule[]> {
   const files = await loadRuleFiles(paths);
-  const { rules, errors } = await validateRuleFilesAndScripts(files, { knownTemplates: new Set(STOCK_TEMPLATE_IDS), appliedBy, now });
+  const { rules, errors } = await validateRuleFilesAndScripts(files, { knownTemplates: await knownTemplates(files, templates), appliedBy, now });
   if (errors.length > 0) {
     throw new CallwatchError('CW_ERR_RULE_INVALID', `${errors.length} problem(s) in the rule files, nothing applied:\n${errors.map((e) => `  ${formatRuleError(e)}`).join('\n')}`);
   }
@@ -48,14 +51,20 @@ export async function validateFiles(paths: string[], appliedBy: string, now = Da
 export interface ApplyOptions {
   appliedBy?: string;
   dryRun?: boolean;
+  /** template files the rules may name; `rules apply` applies them (as `templates apply`) before the rules */
+  templatePaths?: string[];
   env?: NodeJS.ProcessEnv;
   print?: (line: string) => void;
 }
 
-/** applyRules validates the files, shows the plan, and publishes the created and updated rules (unless dryRun). */
+/**
+ * applyRules validates the files, shows the plan, and publishes the created and updated rules (unless dryRun); the
+ * template files given are applied first, so that no rule reaches the notifier before the template it names.
+ */
 export async function applyRules(paths: string[], options: ApplyOptions = {}): Promise<RulePlan> {
-  const { appliedBy = userInfo().username, dryRun = false, env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`) } = options;
-  const rules = await validateFiles(paths, appliedBy);
+  const { appliedBy = userInfo().username, dryRun = false, env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`), templatePaths = [] } = options;
+  const rules = await validateFiles(paths, appliedBy, Date.now(), { templatePaths, env, warn: print });
+  if (templatePaths.length > 0) await applyTemplates(templatePaths, { appliedBy, dryRun, env, print });
   return withRuleTable(env, async (table, connection) => {
     const plan = planRules(rules, (id) => table.get(id));
     printPlan(plan, (id) => table.get(id), print);
@@ -88,8 +97,8 @@ export interface RuleDiff extends RulePlan {
  * of `apply`, and the live rules no file mentions (apply leaves them alone; `rules delete` removes them).
  */
 export async function diffRules(paths: string[], options: Omit<ApplyOptions, 'dryRun' | 'appliedBy'> = {}): Promise<RuleDiff> {
-  const { env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`) } = options;
-  const rules = await validateFiles(paths, userInfo().username);
+  const { env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`), templatePaths = [] } = options;
+  const rules = await validateFiles(paths, userInfo().username, Date.now(), { templatePaths, env, warn: print });
   return withRuleTable(env, async (table) => {
     const plan = planRules(rules, (id) => table.get(id));
     printPlan(plan, (id) => table.get(id), print);
@@ -108,8 +117,9 @@ export function registerRules(program: Command): void {
     .command('validate')
     .description('check rule files (or folders of them) and print every problem with file, line and field')
     .argument('<files...>', 'rule files or folders')
-    .action(async (paths: string[]) => {
-      const valid = await validateFiles(paths, userInfo().username);
+    .option('--templates <files...>', 'template files or folders the rules may name, besides the stock and live templates')
+    .action(async (paths: string[], flags: { templates?: string[] }) => {
+      const valid = await validateFiles(paths, userInfo().username, Date.now(), { templatePaths: flags.templates });
       process.stdout.write(`${valid.length} rule(s) valid\n`);
     });
   rules
@@ -117,8 +127,9 @@ export function registerRules(program: Command): void {
     .description('show how the live rules differ from rule files, field by field, without publishing anything')
     .argument('<files...>', 'rule files or folders')
     .option('--exit-code', 'exit with status 1 when anything differs (for CI checks of a rules repository)')
-    .action(async (paths: string[], flags: { exitCode?: boolean }) => {
-      const diff = await diffRules(paths);
+    .option('--templates <files...>', 'template files or folders the rules may name, besides the stock and live templates')
+    .action(async (paths: string[], flags: { exitCode?: boolean; templates?: string[] }) => {
+      const diff = await diffRules(paths, { templatePaths: flags.templates });
       if (flags.exitCode && diff.create.length + diff.update.length + diff.onlyOnTopic.length > 0) process.exitCode = 1;
     });
   rules
@@ -127,8 +138,9 @@ export function registerRules(program: Command): void {
     .argument('<files...>', 'rule files or folders')
     .option('--dry-run', 'show the plan without publishing')
     .option('--as <name>', 'who is applying (recorded with each rule)', userInfo().username)
-    .action(async (paths: string[], flags: { dryRun?: boolean; as: string }) => {
-      await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false });
+    .option('--templates <files...>', 'template files or folders to apply (as templates apply) before the rules, which may name them')
+    .action(async (paths: string[], flags: { dryRun?: boolean; as: string; templates?: string[] }) => {
+      await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false, templatePaths: flags.templates });
     });
   registerRuleChanges(rules);
   registerRuleTest(rules);

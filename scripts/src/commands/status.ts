@@ -35,7 +35,9 @@ const AREAS: Array<[keyof Window, string, (v: number) => string]> = [
 
 /** formatStatus renders an entity's status as a table: one row per area, one column per sample period. */
 export function formatStatus(status: EntityStatus): string {
-  const gauges = `channels ${status.channels ?? '-'}${status.expired > 0 ? ` (${status.expired} expired)` : ''}  balance ${status.balance ?? '-'}`;
+  const creditUsed = status.creditUsed === null ? '-' : `${status.creditUsed.toFixed(1)}%`;
+  const gauges = `channels ${status.channels ?? '-'}${status.expired > 0 ? ` (${status.expired} expired)` : ''}  balance ${status.balance ?? '-'}`
+    + `  credit ${status.credit ?? '-'}  credit_used ${creditUsed}`;
   if (status.clockMs === null) return `${status.entity}: no calls counted yet  ${gauges}\n`;
   const header = ['area', ...status.windows.map((w) => formatDuration(w.sample_period_ms))];
   const rows = AREAS.map(([field, label, format]) => [label, ...status.windows.map((w) => (w[field] === null ? '-' : format(w[field] as number)))]);

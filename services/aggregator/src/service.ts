@@ -111,8 +111,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   };
 }
 
-function snapshotOf({ entity, clockMs, windows, channels, balance, late, version }: EntityMetrics): MetricSnapshot {
-  return { entity, at_ms: clockMs, windows, channels, balance, late, version };
+function snapshotOf({ entity, clockMs, windows, channels, balance, credit, creditUsed, late, version }: EntityMetrics): MetricSnapshot {
+  return { entity, at_ms: clockMs, windows, channels, balance, credit, credit_used: creditUsed, late, version };
 }
 
 /**

@@ -13,7 +13,7 @@ const snapshot = (entity: string, at: number, asr: number, offset: number, versi
   partition: 0,
   offset: String(offset),
   value: {
-    entity, at_ms: at, channels: null, balance: null, late: 0, version,
+    entity, at_ms: at, channels: null, balance: null, credit: null, credit_used: null, late: 0, version,
     windows: [{ sample_period_ms: 900_000, attempts: 50, answered: Math.round(asr / 2), asr, ner: null, acd: null, pdd: null, cps: null, spend: null, margin: null, sdr: null, codes: {} }],
   } satisfies MetricSnapshot,
 });

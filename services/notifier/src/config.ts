@@ -1,5 +1,6 @@
 import { COMMON_ENV, env, parsers } from '@callwatch/core';
 import { NOTIFY_ENV } from '@callwatch/notify';
+import { GROUP_BY_FIELDS } from '@callwatch/schemas';
 
 /** NOTIFIER_ENV is the notifier's configuration, read once at start. */
 export const NOTIFIER_ENV = {
@@ -10,6 +11,14 @@ export const NOTIFIER_ENV = {
     'a notifier killed after handing a message to the channel and before recording it: at-least-once sends it again after restart with the same Message-ID / Idempotency-Key; at-most-once does not',
     'at-least-once',
   ),
+  NOTIFY_GROUP_BY: env(
+    parsers.listOf(...GROUP_BY_FIELDS),
+    'alert fields that gather notifications into digests for rules that set no group_by (e.g. rule,level); empty sends one notification per alert',
+    [],
+  ),
+  NOTIFY_GROUP_WAIT_MS: env(parsers.durationMs, 'how long a new digest group waits for more alerts before its first digest, for rules that set no group_wait', 30_000),
+  NOTIFY_GROUP_INTERVAL_MS: env(parsers.durationMs, 'how long after a digest the next one of its group may go, for rules that set no group_interval', 300_000),
+  NOTIFY_DIGEST_CHECK_MS: env(parsers.durationMs, 'how often the notifier looks for digests that are due', 1_000),
   NOTIFY_CLAIM_LEASE_MS: env(parsers.int, 'how long a delivery claim holds without renewal; a claim older than this belongs to a notifier that died while sending (longer than one send plus its longest backoff)', 60_000),
   ...NOTIFY_ENV,
 };

@@ -10,8 +10,25 @@ export interface OutboundMessage {
   html: string;
   text: string;
   sms: string;
-  /** The alert event being notified; its event_id identifies the message, webhooks send it whole. */
+  /** The alert event being notified (a digest's worst); webhooks send it whole. */
   alert: AlertEvent;
+  /**
+   * What is delivered once: the alert event id, or a digest's id. Every resend of it carries the same email
+   * Message-ID, webhook Idempotency-Key and Slack/Pushover dedup fields, so receivers can drop the copy.
+   */
+  deliveryId: string;
+  /** Images the html shows inline (`<img src="cid:…">`): email carries them, other channels ignore them. */
+  images?: InlineImage[];
+}
+
+/** InlineImage is a PNG an email carries as a related part, shown by the html through its Content-ID. */
+export interface InlineImage {
+  /** The Content-ID without angle brackets, as `cid:` URLs name it. */
+  cid: string;
+  png: Buffer;
+  alt: string;
+  width: number;
+  height: number;
 }
 
 /** SendResult is what a channel knows about a message it accepted: the provider's id, or the outbox file path. */

@@ -1,4 +1,7 @@
-/** EmlParts are the fields of one alert email written to the outbox. */
+import { createHash } from 'node:crypto';
+import type { InlineImage } from './channel';
+
+/** EmlParts are the fields of one alert email, as the outbox writes it and SES sends it. */
 export interface EmlParts {
   from: string;
   to: string;
@@ -6,10 +9,12 @@ export interface EmlParts {
   text: string;
   html: string;
   date: Date;
-  /** Without angle brackets, e.g. `<event id>@callwatch`. */
+  /** Without angle brackets, e.g. `3f2a….9c1d@callwatch.local` (see emailMessageId). */
   messageId: string;
   /** Extra headers such as X-Callwatch-Event-Id; values are single-line ASCII. */
   headers?: Record<string, string>;
+  /** PNGs the html shows by their Content-ID: the html and they become one multipart/related part. */
+  images?: readonly InlineImage[];
 }
 
 const CRLF = '\r\n';
@@ -35,8 +40,25 @@ export function encodeHeaderValue(value: string): string {
   return words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
 }
 
-function base64Lines(content: string): string {
-  return (Buffer.from(content, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join(CRLF);
+function base64Lines(content: string | Buffer): string {
+  return ((typeof content === 'string' ? Buffer.from(content, 'utf8') : content).toString('base64').match(/.{1,76}/g) ?? []).join(CRLF);
+}
+
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DEFAULT_DOMAIN = 'callwatch.local';
+
+/**
+ * emailMessageId is the Message-ID (without angle brackets) of one alert email to one recipient:
+ * `<hash of the delivery id (the alert event id, or a digest's)>.<hash of channel and recipient>@<the sender's domain>`,
+ * the same for every resend of it, and valid in RFC 5322 (a dot-atom on each side of its one `@`) whatever the ids
+ * and addresses hold.
+ */
+export function emailMessageId(deliveryId: string, channel: string, recipient: string, from: string): string {
+  const hash = (value: string, length: number) => createHash('sha256').update(value).digest('hex').slice(0, length);
+  const sender = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const at = sender.lastIndexOf('@');
+  const domain = at === -1 ? '' : sender.slice(at + 1).trim().toLowerCase();
+  return `${hash(deliveryId, 32)}.${hash(`${channel}\u0000${recipient}`, 16)}@${DOT_ATOM.test(domain) ? domain : DEFAULT_DOMAIN}`;
 }
 
 // RFC 5322 date: "Wed, 01 May 2024 12:30:00 +0000" (toUTCString ends in the obsolete "GMT").
@@ -44,10 +66,15 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
-/** buildEml renders a complete RFC 5322 message, multipart/alternative with a text and an html part (CRLF line ends). */
+/**
+ * buildEml renders a complete RFC 5322 message (CRLF line ends): multipart/alternative of a text and an html part;
+ * with images, the html part is a multipart/related of the html and each image, inline under its Content-ID.
+ */
 export function buildEml(parts: EmlParts): string {
   // Base64 bodies contain no "-", so a boundary made of dashes and the id can never occur inside a part.
-  const boundary = `----=_callwatch_${Buffer.from(parts.messageId).toString('hex').slice(0, 40)}`;
+  const id = Buffer.from(parts.messageId).toString('hex').slice(0, 40);
+  const boundary = `----=_callwatch_${id}`;
+  const related = `----=_callwatch_related_${id}`;
   const headers: Array<[string, string]> = [
     ['From', encodeHeaderValue(parts.from)],
     ['To', encodeHeaderValue(parts.to)],
@@ -58,15 +85,41 @@ export function buildEml(parts: EmlParts): string {
     ['MIME-Version', '1.0'],
     ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
   ];
-  const part = (type: string, body: string) =>
-    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  const part = (type: string, body: string) => [`Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  const images = parts.images ?? [];
+  const html = images.length === 0
+    ? part('text/html', parts.html)
+    : [
+      `Content-Type: multipart/related; type="text/html"; boundary="${related}"`,
+      '',
+      `--${related}`,
+      part('text/html', parts.html),
+      ...images.flatMap((image, i) => [`--${related}`, imagePart(image, i)]),
+      `--${related}--`,
+    ].join(CRLF);
   return [
     ...headers.map(([name, value]) => `${name}: ${value}`),
     '',
     'This is a multipart message in MIME format.',
+    `--${boundary}`,
     part('text/plain', parts.text),
-    part('text/html', parts.html),
+    `--${boundary}`,
+    html,
     `--${boundary}--`,
     '',
+  ].join(CRLF);
+}
+
+function imagePart(image: InlineImage, index: number): string {
+  const name = `chart-${index + 1}.png`;
+  return [
+    `Content-Type: image/png; name="${name}"`,
+    'Content-Transfer-Encoding: base64',
+    `Content-ID: <${image.cid}>`,
+    `Content-Disposition: inline; filename="${name}"`,
+    // Clients that list the image as an attachment show this instead of the file name.
+    `Content-Description: ${encodeHeaderValue(image.alt)}`,
+    '',
+    base64Lines(image.png),
   ].join(CRLF);
 }

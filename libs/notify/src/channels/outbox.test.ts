@@ -30,7 +30,7 @@ const alert: AlertEvent = {
 };
 const message = (over: Partial<OutboundMessage>): OutboundMessage => ({
   channel: 'email', recipient: 'noc@example.net', subject: '[warning] Niedrige ASR: Müller GmbH', html: '<p>Müller &lt;b&gt;</p>',
-  text: 'Müller <b>', sms: 'ASR low', alert, ...over,
+  text: 'Müller <b>', sms: 'ASR low', alert, deliveryId: alert.event_id, ...over,
 });
 
 describe('outbox channel', () => {
@@ -67,7 +67,7 @@ describe('outbox channel', () => {
   });
 
   it('keeps hostile recipients and ids inside its directory', async () => {
-    const { messageId } = await createOutboxChannel({ dir }).send(message({ recipient: '../../etc/passwd', alert: { ...alert, event_id: '../x' } }));
+    const { messageId } = await createOutboxChannel({ dir }).send(message({ recipient: '../../etc/passwd', deliveryId: '../x' }));
     expect(messageId.startsWith(join(dir, '2024-05-01') + '/')).toBe(true);
     expect(messageId.slice(dir.length + 12)).not.toContain('/');
   });

@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CallwatchError } from '@callwatch/core';
 import type { Channel, OutboundMessage, SendResult } from './channel';
-import { buildEml } from './eml';
+import { buildEml, emailMessageId } from './eml';
 
 /** OutboxOptions configure the outbox channel: the directory to write into and the From of its emails. */
 export interface OutboxOptions {
@@ -33,7 +33,7 @@ export function createOutboxChannel({ dir, from = 'callwatch <callwatch@localhos
     async send(message: OutboundMessage): Promise<SendResult> {
       const day = new Date(message.alert.at_ms).toISOString().slice(0, 10);
       const folder = join(dir, day);
-      const base = join(folder, `${sanitizeFileName(message.alert.event_id)}-${sanitizeFileName(message.recipient)}`);
+      const base = join(folder, `${sanitizeFileName(message.deliveryId)}-${sanitizeFileName(message.recipient)}`);
       try {
         await mkdir(folder, { recursive: true });
         if (message.channel === 'sms') {
@@ -50,8 +50,9 @@ export function createOutboxChannel({ dir, from = 'callwatch <callwatch@localhos
           text: message.text,
           html: message.html,
           date: new Date(message.alert.at_ms),
-          messageId: `${sanitizeFileName(message.alert.event_id)}.${sanitizeFileName(message.recipient)}@callwatch`,
+          messageId: emailMessageId(message.deliveryId, message.channel, message.recipient, from),
           headers: { 'X-Callwatch-Event-Id': message.alert.event_id },
+          ...(message.images ? { images: message.images } : {}),
         });
         await writeAtomically(`${base}.html`, message.html);
         await writeAtomically(`${base}.eml`, eml);

@@ -1,6 +1,7 @@
 import { CreateEmailIdentityCommand, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Channel, OutboundMessage, SendResult } from './channel';
 import { mapAwsError } from './aws-errors';
+import { buildEml, emailMessageId } from './eml';
 
 /** SesEmailOptions configure the SES email channel: the client and the verified sender address. */
 export interface SesEmailOptions {
@@ -25,20 +26,29 @@ export async function ensureSenderVerified(client: SESv2Client, from: string): P
   }
 }
 
-/** createSesEmailChannel sends the html and text bodies as one SES "simple" email. */
+/**
+ * createSesEmailChannel sends each email as the raw MIME the outbox writes (SES's "simple" content can carry neither
+ * inline images nor our Message-ID): multipart/alternative, its html multipart/related with the images.
+ */
 export function createSesEmailChannel({ client, from, configurationSetName }: SesEmailOptions): Channel {
   return {
     name: 'email',
     async send(message: OutboundMessage): Promise<SendResult> {
+      const raw = buildEml({
+        from,
+        to: message.recipient,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        date: new Date(),
+        messageId: emailMessageId(message.deliveryId, message.channel, message.recipient, from),
+        headers: { 'X-Callwatch-Event-Id': message.alert.event_id },
+        ...(message.images ? { images: message.images } : {}),
+      });
       const command = new SendEmailCommand({
         FromEmailAddress: from,
         Destination: { ToAddresses: [message.recipient] },
-        Content: {
-          Simple: {
-            Subject: { Data: message.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
-          },
-        },
+        Content: { Raw: { Data: Buffer.from(raw, 'utf8') } },
         EmailTags: [{ Name: 'alert_event_id', Value: tagValue(message.alert.event_id) }],
         ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
       });

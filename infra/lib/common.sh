@@ -29,7 +29,9 @@ REPO_ROOT=$(cd "$INFRA_DIR/.." && pwd)
 ALL_COMPONENTS="kafka registry redis redis-cluster moto"
 # Long enough to cover another `infra up` that is downloading and then waiting for a health check.
 LOCK_TIMEOUT=300
-STOP_TIMEOUT=15
+# A single-node Kafka can take over 15 s to shut down cleanly on a loaded machine, and one killed mid-way may leave
+# a metadata log it does not start from again: give it time.
+STOP_TIMEOUT=30
 HOST=127.0.0.1
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 

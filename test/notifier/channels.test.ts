@@ -89,4 +89,14 @@ describe('notifier webhook, Slack and Pushover channels', () => {
       token: TOKEN, user: USER, title: body.subject, message: body.text, priority: '2', retry: '60', expire: '3600', timestamp: String(Math.floor(at / 1000)),
     });
   });
+
+  it('refuses to start when a rule notifies a webhook and Pushover without WEBHOOK_SECRET and PUSHOVER_TOKEN, naming both', async () => {
+    // The rule applied above names all three channels; the same topics without the secret and the token.
+    const config = loadConfig(NOTIFIER_ENV, { ...scope.env, WEBHOOK_SECRET: '', PUSHOVER_TOKEN: '', NOTIFIER_GROUP_ID: `${scope.id}-unconfigured` });
+    await expect(startNotifier(config)).rejects.toMatchObject({
+      code: 'CW_ERR_CONFIG',
+      message: expect.stringMatching(new RegExp(`WEBHOOK_SECRET is not set, but rule pager-${scope.id} notifies a webhook[\\s\\S]*PUSHOVER_TOKEN is not set, but rule pager-${scope.id} notifies Pushover`)),
+    });
+  });
 });
+

@@ -8,6 +8,12 @@ const intBetween = (min: number, max: number) => (raw: string): number => {
   return n;
 };
 
+// An SMS sender id is what carriers show instead of a number: 1-11 characters of A-Z, a-z, 0-9, not all digits.
+const smsSenderId = (raw: string): string => {
+  if (raw !== '' && !/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/.test(raw)) throw new Error(`expected 1-11 letters and digits with at least one letter, got "${raw}"`);
+  return raw;
+};
+
 /** NOTIFY_ENV says where notifications go and how they are sent; the notifier and `callwatch rules test --send` share it. */
 export const NOTIFY_ENV = {
   NOTIFY_EMAIL_FROM: env(parsers.string, 'sender address of alert emails (verified in SES)', 'alerts@callwatch.local'),
@@ -18,6 +24,8 @@ export const NOTIFY_ENV = {
   AWS_ENDPOINT_URL: env(parsers.string, 'SES/SNS endpoint (moto locally); empty uses AWS itself', ''),
   AWS_REGION: env(parsers.string, 'AWS region of SES and SNS', 'us-east-1'),
   AWS_ACCESS_KEY_ID: env(parsers.string, 'AWS access key; with neither it nor AWS_ENDPOINT_URL set, notifications go to the outbox', ''),
+  NOTIFY_SMS_SENDER_ID: env(smsSenderId, 'alphanumeric sender id of SMS (1-11 letters and digits, at least one letter) where the destination country supports one; empty: the number SNS picks', ''),
+  NOTIFY_SMS_TYPE: env(parsers.oneOf('Transactional', 'Promotional'), 'SNS SMS type: Transactional routes for reliability (alerts are time-critical), Promotional for cost', 'Transactional'),
   NOTIFY_SMS_MAX_SEGMENTS: env(parsers.positiveInt, 'SMS segments a template may take for a sample alert before `callwatch templates` warns (160 GSM-7 or 70 UCS-2 characters are one segment)', 2),
   WEBHOOK_SECRET: env(parsers.string, 'HMAC-SHA256 key that signs webhook bodies (x-callwatch-signature); required when a rule notifies a webhook', ''),
   NOTIFY_WEBHOOK_TIMEOUT_MS: env(parsers.durationMs, 'longest a webhook, Slack or Pushover request may take, connecting to the whole answer; longer is a temporary failure', 10_000),

@@ -19,4 +19,12 @@ describe('transport', () => {
     expect(transport).toBe('outbox');
     expect([channels.email.name, channels.sms.name, channels.webhook.name, channels.slack.name, channels.pushover.name]).toEqual(['outbox', 'outbox', 'webhook', 'slack', 'pushover']);
   });
+
+  it.each([['AlertsCo'], ['CW1'], ['']])('accepts the SMS sender id %p', (id) => {
+    expect(loadConfig(NOTIFY_ENV, { NOTIFY_SMS_SENDER_ID: id }).NOTIFY_SMS_SENDER_ID).toBe(id);
+  });
+
+  it.each([['12345'], ['TooLongSender1'], ['no spaces']])('refuses the SMS sender id %p, naming the variable', (id) => {
+    expect(() => loadConfig(NOTIFY_ENV, { NOTIFY_SMS_SENDER_ID: id })).toThrow(/NOTIFY_SMS_SENDER_ID.*expected 1-11 letters and digits with at least one letter/);
+  });
 });

@@ -27,6 +27,7 @@ export async function openChannels(config: NotifyConfig, env: NodeJS.ProcessEnv 
     webhookSecret: config.WEBHOOK_SECRET,
     from: config.NOTIFY_EMAIL_FROM,
     ...(aws ? { aws } : {}),
+    sms: { senderId: config.NOTIFY_SMS_SENDER_ID, type: config.NOTIFY_SMS_TYPE },
     http: { timeoutMs: config.NOTIFY_WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES },
     allowTargets: config.NOTIFY_ALLOW_TARGETS,
     pushover: {

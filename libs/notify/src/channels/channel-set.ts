@@ -6,7 +6,7 @@ import { createOutboxChannel } from './outbox';
 import { createPushoverChannel, type PushoverOptions } from './pushover';
 import { createSesEmailChannel } from './ses-email';
 import { createSlackChannel } from './slack';
-import { createSnsSmsChannel } from './sns-sms';
+import { createSnsSmsChannel, type SmsType } from './sns-sms';
 import { createTargetGuard } from './target-guard';
 import { createWebhookChannel } from './webhook';
 
@@ -20,7 +20,8 @@ export interface ChannelSetOptions {
   /** Email From; for SES it must be a verified identity (see ensureSenderVerified). */
   from: string;
   aws?: AwsClients;
-  smsSenderId?: string;
+  /** SNS SMS settings: the sender id (empty: none) and the SMS type. */
+  sms?: { senderId: string; type: SmsType };
   /** Timeout and answer cap of webhook, Slack and Pushover requests. */
   http?: Partial<HttpLimits>;
   /** NOTIFY_ALLOW_TARGETS: what webhook and Slack URLs may reach although the target guard would refuse it. */
@@ -34,12 +35,12 @@ export function awsConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** createChannelSet assembles the channels: SES and SNS with AWS, the outbox for both without; webhooks, Slack and Pushover always go out over HTTP. */
-export function createChannelSet({ outboxDir, webhookSecret, from, aws, smsSenderId, http = {}, allowTargets = [], pushover = { token: '' } }: ChannelSetOptions): ChannelSet {
+export function createChannelSet({ outboxDir, webhookSecret, from, aws, sms = { senderId: '', type: 'Transactional' }, http = {}, allowTargets = [], pushover = { token: '' } }: ChannelSetOptions): ChannelSet {
   const outbox = createOutboxChannel({ dir: outboxDir, from });
   const guard = createTargetGuard(allowTargets);
   return {
     email: aws ? createSesEmailChannel({ client: aws.ses, from }) : outbox,
-    sms: aws ? createSnsSmsChannel({ client: aws.sns, ...(smsSenderId ? { senderId: smsSenderId } : {}) }) : outbox,
+    sms: aws ? createSnsSmsChannel({ client: aws.sns, type: sms.type, ...(sms.senderId ? { senderId: sms.senderId } : {}) }) : outbox,
     webhook: createWebhookChannel({ secret: webhookSecret, guard, ...http }),
     slack: createSlackChannel({ guard, ...http }),
     pushover: createPushoverChannel({ ...pushover, ...http }),

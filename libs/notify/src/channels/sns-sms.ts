@@ -3,17 +3,22 @@ import { CallwatchError } from '@callwatch/core';
 import type { Channel, OutboundMessage, SendResult } from './channel';
 import { mapAwsError } from './aws-errors';
 
+/** SmsType is SNS's routing of an SMS: for reliability (Transactional) or for cost (Promotional). */
+export type SmsType = 'Transactional' | 'Promotional';
+
 /** SnsSmsOptions configure the SNS SMS channel. */
 export interface SnsSmsOptions {
   client: SNSClient;
+  /** Transactional unless said otherwise: alerts are time-critical. */
+  type?: SmsType;
   /** Alphanumeric sender id where the destination country supports one. */
   senderId?: string;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-/** createSnsSmsChannel publishes the SMS body straight to a phone number (E.164) as a transactional SMS. */
-export function createSnsSmsChannel({ client, senderId }: SnsSmsOptions): Channel {
+/** createSnsSmsChannel publishes the SMS body straight to a phone number (E.164), transactional unless configured otherwise. */
+export function createSnsSmsChannel({ client, senderId, type = 'Transactional' }: SnsSmsOptions): Channel {
   return {
     name: 'sms',
     async send(message: OutboundMessage): Promise<SendResult> {
@@ -25,8 +30,7 @@ export function createSnsSmsChannel({ client, senderId }: SnsSmsOptions): Channe
         PhoneNumber: message.recipient,
         Message: message.sms,
         MessageAttributes: {
-          // Transactional SMS are routed for reliability rather than cost: alerts are time-critical.
-          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: type },
           ...(senderId ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: senderId } } : {}),
         },
       });

@@ -2,26 +2,34 @@
 // `npm run bench:notifier`: what one notifier process can render and send.
 // - renders per second of a stock template (cached), with and without the alert's chart (ECharts SVG → resvg PNG);
 // - sends per second to the outbox (files) and to SES (moto on loopback), one at a time and 8 at once;
-// - the digest path of a storm: 500 alerts added to one digest group in Redis, claimed, rendered as one digest, completed.
+// - the digest path of a storm: 500 alerts added to one digest group in Redis, claimed, rendered as one digest, completed;
+// - through the notifier service: alert events on Kafka to emails at SES (moto), with and without charts, routing one
+//   alert at a time and eight at once (NOTIFY_CONCURRENCY).
 // CPU seconds of this process per unit of work are printed beside each rate. Options (environment): BENCH_RENDERS
-// (20000), BENCH_CHARTS (200), BENCH_SENDS (300), BENCH_STORM (500). SES and the digest need the infrastructure
+// (20000), BENCH_CHARTS (200), BENCH_SENDS (300), BENCH_STORM (500), BENCH_ALERTS (300 through the service). SES and the digest need the infrastructure
 // (npm run infra:up); without it those parts are skipped with a note.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@callwatch/core';
+import { connect } from '@callwatch/kafka';
+import { NOTIFIER_ENV, startNotifier } from '@callwatch/notifier';
+import { makeRule } from '@callwatch/rules/testing';
 import {
   NOTIFY_ENV, STOCK_TEMPLATES, buildContext, createAwsClients, createOutboxChannel, createSesEmailChannel, ensureSenderVerified,
   renderAlertChart, renderDigest, renderNotification, type Channel, type DigestItem, type OutboundMessage,
 } from '@callwatch/notify';
 import { DigestStore, RedisKeys, createRedis } from '@callwatch/redis';
 import type { Account, AlertEvent, Template } from '@callwatch/schemas';
+import { removeBenchData, startCpuMeter } from './figures';
+import { waitForCounter } from './phases';
 
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 20_000);
 const CHARTS = Number(process.env.BENCH_CHARTS ?? 200);
 const SENDS = Number(process.env.BENCH_SENDS ?? 300);
 const STORM = Number(process.env.BENCH_STORM ?? 500);
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 300);
 
 const t0 = Date.parse('2026-03-02T14:05:00Z');
 const alert = (i: number): AlertEvent => ({
@@ -59,6 +67,43 @@ async function sends(name: string, channel: Channel, messages: OutboundMessage[]
     }));
   });
   report(`${name}, ${concurrency} at once`, messages.length, result, 'send');
+}
+
+/** throughService runs the notifier service on its own topics and measures alert events to emails at SES (moto). */
+async function throughService(concurrency: number, charts: boolean): Promise<void> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  const config = loadConfig(NOTIFIER_ENV, {
+    ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: '3', METRICS_PORT: '0', LOG_LEVEL: 'warn',
+    NOTIFIER_GROUP_ID: `${prefix}notifier`, NOTIFY_CONCURRENCY: String(concurrency), NOTIFY_CHARTS: String(charts),
+    NOTIFY_TRANSPORT: 'aws', AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000', NOTIFY_EMAIL_FROM: 'alerts@callwatch.bench',
+  });
+  const conn = await connect(config, `${prefix}bench`, ['rule', 'alert']);
+  try {
+    const rule = makeRule({ id: 'low-asr', scope: { kind: 'all_customers', value: null }, notify: [{ channel: 'email', target: 'noc@example.net' }] });
+    await conn.publisher.publish(conn.topics.rule, 'rule', [{ key: rule.id, value: rule }]);
+    // Balance alerts: a gauge is charted from the value it judged even where Redis holds no history of it.
+    const alerts = Array.from({ length: ALERTS }, (_, i): AlertEvent => ({
+      ...alert(i), event_id: `${prefix}${i}`, area: 'balance', operator: '<', threshold: 10, reset_threshold: null, value: 3 + (i % 5), sample_period_ms: null,
+    }));
+    await conn.publisher.publish(conn.topics.alert, 'alert', alerts.map((a) => ({ key: a.entity, value: a })));
+    const cpu = startCpuMeter(config.REDIS_URL);
+    const t = performance.now();
+    const notifier = await startNotifier(config);
+    try {
+      const { endedMs } = await waitForCounter(notifier.runtime.health.registry, 'callwatch_notifications_total', ALERTS);
+      // The counter counts every attempt; wait for the last sends after retries.
+      await new Promise((r) => setTimeout(r, 200));
+      const text = await notifier.runtime.health.registry.getSingleMetricAsString('callwatch_notifications_total');
+      const byStatus = [...text.matchAll(/status="(\w+)"[^}]*\} (\d+)/g)].map(([, status, n]) => `${n} ${status}`).join(', ');
+      const seconds = (endedMs - t) / 1000;
+      console.log(`service, ${charts ? 'with' : 'without'} charts, ${concurrency} at once: ${Math.round(ALERTS / seconds)} alerts/s to SES (${ALERTS} in ${seconds.toFixed(1)} s incl. start-up; records: ${byStatus}; CPU ${cpu()})`);
+    } finally {
+      await notifier.stop();
+    }
+  } finally {
+    await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
+    await conn.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -132,6 +177,12 @@ async function main(): Promise<void> {
   }
   aws.ses.destroy();
   aws.sns.destroy();
+
+  try {
+    for (const charts of [false, true]) for (const concurrency of [1, 8]) await throughService(concurrency, charts);
+  } catch (err) {
+    console.log(`service skipped: ${(err as Error).message} (start the infrastructure: npm run infra:up)`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -11,6 +11,7 @@ export const NOTIFIER_ENV = {
     'a notifier killed after handing a message to the channel and before recording it: at-least-once sends it again after restart with the same Message-ID / Idempotency-Key; at-most-once does not',
     'at-least-once',
   ),
+  NOTIFY_CONCURRENCY: env(parsers.positiveInt, "alerts of different entities a notifier routes at once within a batch (one entity's alerts stay one at a time, in order)", 8),
   NOTIFY_GROUP_BY: env(
     parsers.listOf(...GROUP_BY_FIELDS),
     'alert fields that gather notifications into digests for rules that set no group_by (e.g. rule,level); empty sends one notification per alert',

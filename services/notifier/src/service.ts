@@ -7,6 +7,7 @@ import type { AlertEvent, Notification } from '@callwatch/schemas';
 import { NOTIFIER_ENV } from './config';
 import { DigestFlusher } from './digest-flusher';
 import { AlertRouter } from './alert-router';
+import { inEntityOrder } from './in-entity-order';
 import { Sender } from './sender';
 
 /** NotifierConfig is the parsed NOTIFIER_ENV. */
@@ -92,12 +93,8 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     schema: 'alert',
     deadLetter: false,
     handle: async (batch) => {
-      const records: Notification[] = [];
-      for (const { value: alert } of batch.messages) {
-        records.push(...(await router.route(alert as AlertEvent)));
-        await batch.heartbeat();
-      }
-      await record(records);
+      const alerts = batch.messages.map((m) => m.value as AlertEvent);
+      await record(await inEntityOrder(alerts, config.NOTIFY_CONCURRENCY, (alert) => router.route(alert), () => batch.heartbeat()));
     },
   });
   const ticker = startTicker(config.NOTIFY_DIGEST_CHECK_MS, () => flusher.flushDue(Date.now()), (err) => log.error({ err }, 'sending due digests failed; retrying at the next check'));

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import PostalMime from 'postal-mime';
 import { entityKey, loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { applyRules, entityStatus, testRule } from '@callwatch/cli';
@@ -119,6 +120,10 @@ describe('callwatch rules test', () => {
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toContain('[TEST]');
     expect(emails[0]?.source).toContain(scope.env.NOTIFY_EMAIL_FROM);
+    // The email carries the chart the notifier would draw, from the live windows.
+    const parsed = await PostalMime.parse(emails[0]?.raw as string);
+    expect(parsed.attachments.map((a) => [a.mimeType, a.disposition])).toEqual([['image/png', 'inline']]);
+    expect(parsed.html).toContain(`src="cid:${(parsed.attachments[0]?.contentId ?? '').replace(/^<|>$/g, '')}"`);
     const sms = await smsTo(phone);
     expect(sms).toHaveLength(1);
     expect(sms[0]?.message).toMatch(/^\[TEST\] /);

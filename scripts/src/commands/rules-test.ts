@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { CallwatchError, createLogger, parseEntity } from '@callwatch/core';
-import { AlertStore, RedisKeys, createRedis, readLiveSnapshot, type DedupStore } from '@callwatch/redis';
+import { AlertStore, RedisKeys, createRedis, readLiveSnapshot, redisMetricHistory, type DedupStore } from '@callwatch/redis';
 import { CompactedTable, type Connection } from '@callwatch/kafka';
 import {
-  buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor, type NotificationContext,
-  type Recipient,
+  alertImages, buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor, type InlineImage,
+  type NotificationContext, type Recipient,
 } from '@callwatch/notify';
 import { ScriptSandbox, metricValue, nextDeadline, ruleApplies, type AlertState, type Observation } from '@callwatch/rules';
-import type { AlertEvent, MetricSnapshot, Notification, Rule, Template } from '@callwatch/schemas';
+import type { Account, AlertEvent, MetricSnapshot, Notification, Rule, Template } from '@callwatch/schemas';
 import { cliConfig, cliNotifyConfig, type CliNotifyConfig } from '../env';
 import { formatDeliveries, formatRuleTest, scopeMismatch, testAlert, testVerdict, type RuleTestReport } from './rule-test-report';
 import { withRuleTable } from './rule-table';
@@ -74,7 +74,7 @@ export async function testRule(id: string, entity: string, options: RuleTestOpti
         nextDeadlineMs: liveState ? nextDeadline(rule, liveState) : null,
         alert,
         messages: recipients.map((r) => ({ ...r, subject: rendered.subject, text: rendered.text, sms: rendered.sms, ...(html ? { html: rendered.html } : {}) })),
-        notifications: notify ? await sendTest(notify, env, connection, { alert, context, template, recipients }) : [],
+        notifications: notify ? await sendTest(notify, env, connection, { alert, context, template, recipients, rule, account }) : [],
       };
       if (json) print(`${JSON.stringify(report)}\n`);
       else {
@@ -128,22 +128,36 @@ async function observe(rule: Rule, snapshot: MetricSnapshot): Promise<Observatio
   }
 }
 
-// As the notifier delivers (its channels, retries and records), then the records go to the notification topic.
+// As the notifier delivers (its channels, the alert's chart in emails, retries and records), then the records go to the
+// notification topic.
 async function sendTest(
   config: CliNotifyConfig,
   env: NodeJS.ProcessEnv,
   connection: Connection,
-  test: { alert: AlertEvent; context: NotificationContext; template: Template; recipients: Recipient[] },
+  test: { alert: AlertEvent; context: NotificationContext; template: Template; recipients: Recipient[]; rule: Rule; account: Account | undefined },
 ): Promise<Notification[]> {
   const { channels } = await openChannels(config, env);
-  const { alert, context, template, recipients } = test;
+  const { alert, context, template, recipients, rule, account } = test;
+  const images = recipients.some((r) => r.channel === 'email') ? await chartOf(config, alert, rule, account) : [];
   const perRecipient = await Promise.all(
-    recipients.map((recipient) => deliver({ alert, context, template, recipient, channel: channels[recipient.channel], dedup: NO_DEDUP, retry: { retries: config.NOTIFY_RETRIES } })),
+    recipients.map((recipient) => deliver({
+      alert, context, template, recipient, channel: channels[recipient.channel], dedup: NO_DEDUP, retry: { retries: config.NOTIFY_RETRIES }, images,
+    })),
   );
   const records = perRecipient.flat();
   await connection.codec.register('notification', connection.topics.notification);
   await connection.publisher.publish(connection.topics.notification, 'notification', records.map((n) => ({ key: n.entity, value: n })));
   return records;
+}
+
+// The chart the notifier would draw, from the live windows; a chart that cannot be drawn is left out, as there.
+async function chartOf(config: CliNotifyConfig, alert: AlertEvent, rule: Rule, account: Account | undefined): Promise<InlineImage[]> {
+  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
+  try {
+    return await alertImages(alert, rule, account, { history: redisMetricHistory(redis, new RedisKeys(config.REDIS_KEY_PREFIX)), enabled: config.NOTIFY_CHARTS });
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** registerRuleTest adds `callwatch rules test` to the `rules` command. */

@@ -1,5 +1,6 @@
 import type { AlertEvent, AlertEventType, ClassNotification, CustomerClass } from '@callwatch/schemas';
-import { classDecision, classSkippedNotification, type ClassDecision, type ClassDecisionInput, type RecipientKind } from './class-policy';
+import { skippedNotification } from './notification-record';
+import { classDecision, type ClassDecision, type ClassDecisionInput, type RecipientKind } from './class-policy';
 
 const on = (kind: ClassNotification['kind'], match: string): ClassNotification => ({ kind, match, enabled: true });
 const off = (kind: ClassNotification['kind'], match: string): ClassNotification => ({ kind, match, enabled: false });
@@ -92,10 +93,10 @@ describe('classDecision', () => {
   });
 });
 
-describe('classSkippedNotification', () => {
+describe('skippedNotification', () => {
   it('records a skipped attempt 0 with the class\'s reason', () => {
     const alert = { event_id: 'e1', rule_id: 'low-asr', entity: 'customer:acme' } as AlertEvent;
-    expect(classSkippedNotification(alert, 'email', 'a@b.example', 'class gold: area asr off', 5)).toMatchObject({
+    expect(skippedNotification(alert, 'email', 'a@b.example', 'class gold: area asr off', 5)).toMatchObject({
       alert_event_id: 'e1', rule_id: 'low-asr', entity: 'customer:acme', channel: 'email', recipient: 'a@b.example', status: 'skipped', attempt: 0, error: 'class gold: area asr off', at_ms: 5,
     });
   });

@@ -1,5 +1,4 @@
-import type { AlertEvent, ClassNotification, CustomerClass, DeliveryChannel, Notification, Rule } from '@callwatch/schemas';
-import { buildNotification } from './notification-record';
+import type { AlertEvent, ClassNotification, CustomerClass, Rule } from '@callwatch/schemas';
 import { globMatches } from './silence';
 
 // A customer class (callwatch.class.v1, docs/classes.md) decides which notifications reach its customers' own
@@ -77,12 +76,4 @@ function eventOf(alert: ClassDecisionInput['alert'], rule: ClassDecisionInput['r
   if (alert.area !== 'event' || rule.area !== 'event' || rule.extra_json === null) return null;
   const extra = JSON.parse(rule.extra_json) as { event?: unknown };
   return typeof extra.event === 'string' ? extra.event : null;
-}
-
-/**
- * classSkippedNotification records that a customer class switched an alert off for a recipient: status `skipped`,
- * attempt 0 (nothing was tried, so its id never collides with a real attempt's), and the class's reason as its error.
- */
-export function classSkippedNotification(alert: AlertEvent, channel: DeliveryChannel, recipient: string, reason: string, now: number): Notification {
-  return buildNotification(alert, channel, recipient, { status: 'skipped', attempt: 0, error: reason, atMs: now });
 }

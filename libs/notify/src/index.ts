@@ -11,6 +11,7 @@ export * from './recipients';
 export * from './render';
 export * from './silence';
 export * from './stock-templates';
+export * from './superseded';
 export * from './transport';
 export * from './locale-format';
 export * from './sms-segments';

@@ -41,3 +41,12 @@ export function buildNotification(alert: AlertEvent, channel: DeliveryChannel, r
     at_ms: outcome.atMs,
   };
 }
+
+/**
+ * skippedNotification records that an alert was not delivered to a recipient, and why (a class switched it off, a
+ * silence muted it, a later notification superseded it): status `skipped`, attempt 0 (nothing was tried, so its id
+ * never collides with a real attempt's), the reason as its error.
+ */
+export function skippedNotification(alert: AlertEvent, channel: DeliveryChannel, recipient: string, reason: string, now: number): Notification {
+  return buildNotification(alert, channel, recipient, { status: 'skipped', attempt: 0, error: reason, atMs: now });
+}

@@ -1,5 +1,5 @@
 import type { AlertEvent, DeliveryChannel, Notification, Silence } from '@callwatch/schemas';
-import { buildNotification } from './notification-record';
+import { skippedNotification } from './notification-record';
 
 // Silences are judged at the wall clock of delivery, not at the alert's event time (`at_ms`), as Alertmanager
 // does: a silence says "tell nobody about this now". An alert that fired before a silence was added but is
@@ -53,6 +53,5 @@ export class Silencer {
  * status `skipped`, attempt 0 (nothing was tried, so its id never collides with a real attempt's).
  */
 export function silencedNotification(alert: AlertEvent, channel: DeliveryChannel, recipient: string, silence: Silence, now: number): Notification {
-  const error = `silenced by ${silence.silence_id} until ${new Date(silence.ends_at_ms).toISOString()}`;
-  return buildNotification(alert, channel, recipient, { status: 'skipped', attempt: 0, error, atMs: now });
+  return skippedNotification(alert, channel, recipient, `silenced by ${silence.silence_id} until ${new Date(silence.ends_at_ms).toISOString()}`, now);
 }

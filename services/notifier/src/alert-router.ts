@@ -1,8 +1,8 @@
 import type { Logger } from '@callwatch/core';
 import type { CompactedTable } from '@callwatch/kafka';
 import {
-  STOCK_TEMPLATES, alertImages, buildContext, classDecision, classSkippedNotification, digestGroup, resolveRecipients, silencedNotification,
-  templateFor, type AlertImagesOptions, type ChannelSet, type GroupDefaults, type InlineImage, type Recipient, type Silencer,
+  STOCK_TEMPLATES, alertImages, buildContext, classDecision, digestGroup, resolveRecipients, silencedNotification, skippedNotification,
+  supersededReason, templateFor, type AlertImagesOptions, type ChannelSet, type GroupDefaults, type InlineImage, type Recipient, type Silencer,
 } from '@callwatch/notify';
 import type { DigestStore } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
@@ -30,8 +30,11 @@ export interface AlertRouterDeps extends NotifierTables {
 export class AlertRouter {
   constructor(private readonly deps: AlertRouterDeps) {}
 
-  /** route notifies the recipients of one alert and returns the records of what happened (an alert joining a digest is recorded when the digest is sent). */
-  async route(alert: AlertEvent): Promise<Notification[]> {
+  /**
+   * route notifies the recipients of one alert and returns the records of what happened (an alert joining a digest is
+   * recorded when the digest is sent). A repeat superseded by a later event of the same alert is recorded as skipped.
+   */
+  async route(alert: AlertEvent, supersededBy?: string): Promise<Notification[]> {
     const { rules, accounts, classes, silencer, log } = this.deps;
     const rule = rules.get(alert.rule_id);
     if (!rule) {
@@ -42,6 +45,7 @@ export class AlertRouter {
     const cls = account?.class ? classes.get(account.class) : undefined;
     const now = Date.now();
     const silence = silencer.mutes(alert, now);
+    const skip = supersededBy === undefined ? null : supersededReason(supersededBy);
     if (silence) log.info({ rule: alert.rule_id, entity: alert.entity, event: alert.event_id, silence: silence.silence_id }, 'alert silenced: nothing sent');
 
     const records: Notification[] = [];
@@ -52,8 +56,9 @@ export class AlertRouter {
     for (const recipient of resolveRecipients(rule, account)) {
       const channel = this.deps.channels[recipient.channel];
       const decision = cls ? classDecision({ cls, alert, rule, recipientKind: recipient.source }) : { send: true as const };
-      if (!decision.send) records.push(classSkippedNotification(alert, channel.name, recipient.recipient, decision.reason, now));
+      if (!decision.send) records.push(skippedNotification(alert, channel.name, recipient.recipient, decision.reason, now));
       else if (silence) records.push(silencedNotification(alert, channel.name, recipient.recipient, silence, now));
+      else if (skip) records.push(skippedNotification(alert, channel.name, recipient.recipient, skip, now));
       else {
         const templateId = this.firstTemplate(decision.templateId, rule.template);
         const group = digestGroup(alert, rule, recipient, this.deps.groupDefaults);

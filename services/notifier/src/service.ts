@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { loadConfig, startTicker, type CallwatchError, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, consume, startRuntime, type Runtime } from '@callwatch/kafka';
-import { Silencer, checkChannelConfig, openChannels, type Transport } from '@callwatch/notify';
+import { Silencer, checkChannelConfig, openChannels, supersededRepeats, type Transport } from '@callwatch/notify';
 import { DigestStore, RedisKeys, createRedis, redisMetricHistory } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
 import { NOTIFIER_ENV } from './config';
@@ -94,7 +94,8 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     deadLetter: false,
     handle: async (batch) => {
       const alerts = batch.messages.map((m) => m.value as AlertEvent);
-      await record(await inEntityOrder(alerts, config.NOTIFY_CONCURRENCY, (alert) => router.route(alert), () => batch.heartbeat()));
+      const superseded = supersededRepeats(alerts);
+      await record(await inEntityOrder(alerts, config.NOTIFY_CONCURRENCY, (alert) => router.route(alert, superseded.get(alert.event_id)), () => batch.heartbeat()));
     },
   });
   const ticker = startTicker(config.NOTIFY_DIGEST_CHECK_MS, () => flusher.flushDue(Date.now()), (err) => log.error({ err }, 'sending due digests failed; retrying at the next check'));

@@ -5,13 +5,13 @@ import { classChanges, classEquals, formatRuleError, loadClassFiles, validateCla
 import type { CustomerClass } from '@callwatch/schemas';
 import { registerClassChanges } from './classes-manage';
 import { withClassTables } from './class-table';
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
 
 /** ClassPlan is what `classes apply` would change: classes to create, to update, and those already as in the files. */
-export interface ClassPlan {
-  create: CustomerClass[];
-  update: CustomerClass[];
-  unchanged: CustomerClass[];
-}
+export type ClassPlan = ConfigPlan<CustomerClass>;
+
+/** CLASS_KIND says how classes are keyed, compared and diffed. */
+export const CLASS_KIND: ConfigKind<CustomerClass> = { key: (c) => c.name, equals: classEquals, changes: classChanges };
 
 /** ClassDiff is a plan plus the names of classes on the topic that the files do not mention. */
 export interface ClassDiff extends ClassPlan {
@@ -31,14 +31,7 @@ const stdout = (line: string) => void process.stdout.write(`${line}\n`);
 
 /** planClasses compares the classes in the files with those on the class topic. */
 export function planClasses(wanted: CustomerClass[], current: (name: string) => CustomerClass | undefined): ClassPlan {
-  const plan: ClassPlan = { create: [], update: [], unchanged: [] };
-  for (const cls of wanted) {
-    const existing = current(cls.name);
-    if (!existing) plan.create.push(cls);
-    else if (classEquals(existing, cls)) plan.unchanged.push(cls);
-    else plan.update.push(cls);
-  }
-  return plan;
+  return planConfig(CLASS_KIND, wanted, current);
 }
 
 // Validates loaded class files against the known templates; any error throws one CallwatchError listing every problem.
@@ -66,7 +59,7 @@ export async function applyClasses(paths: string[], options: ClassApplyOptions =
   const files = await loadClassFiles(paths);
   return withClassTables(env, async ({ classes: table, knownTemplates, connection }) => {
     const plan = planClasses(checkClassFiles(files, knownTemplates, appliedBy, now), (name) => table.get(name));
-    printPlan(plan, (name) => table.get(name), print);
+    printConfigPlan(CLASS_KIND, plan, (name) => table.get(name), print);
     const changes = [...plan.create, ...plan.update];
     if (!dryRun && changes.length > 0) {
       await connection.publisher.publish(connection.topics.class, 'class', changes.map((cls) => ({ key: cls.name, value: cls })));
@@ -86,7 +79,7 @@ export async function diffClasses(paths: string[], options: Omit<ClassApplyOptio
   return withClassTables(env, async ({ classes: table, knownTemplates }) => {
     const wanted = checkClassFiles(files, knownTemplates, userInfo().username, now);
     const plan = planClasses(wanted, (name) => table.get(name));
-    printPlan(plan, (name) => table.get(name), print);
+    printConfigPlan(CLASS_KIND, plan, (name) => table.get(name), print);
     const named = new Set(wanted.map((c) => c.name));
     const onlyOnTopic = [...table.view().keys()].filter((name) => !named.has(name)).sort();
     for (const name of onlyOnTopic) print(`? ${name}  (on the topic, in no file)`);
@@ -96,14 +89,6 @@ export async function diffClasses(paths: string[], options: Omit<ClassApplyOptio
 }
 
 // `+` new classes, `~` changed ones with each changed field, `=` unchanged ones.
-function printPlan(plan: ClassPlan, current: (name: string) => CustomerClass | undefined, print: (line: string) => void): void {
-  for (const cls of plan.create) print(`+ ${cls.name}  (new)`);
-  for (const cls of plan.update) {
-    print(`~ ${cls.name}  (changed)`);
-    for (const change of classChanges(current(cls.name) as CustomerClass, cls)) print(`    ${change}`);
-  }
-  for (const cls of plan.unchanged) print(`= ${cls.name}  (unchanged)`);
-}
 
 /** registerClasses adds `callwatch classes …` to the CLI. */
 export function registerClasses(program: Command): void {

@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
-import { STOCK_TEMPLATES } from '@callwatch/notify';
 import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFilesAndScripts } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { knownTemplates, type RuleTemplateOptions } from './rule-templates';
@@ -10,27 +9,17 @@ import { registerRuleChanges } from './rules-manage';
 import { registerRuleTest } from './rules-test';
 import { withRuleTable } from './rule-table';
 import { applyTemplates } from './templates';
-
-/** STOCK_TEMPLATE_IDS are the templates every installation has, as the notifier defines them. */
-export const STOCK_TEMPLATE_IDS: readonly string[] = Object.keys(STOCK_TEMPLATES);
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
 
 /** RulePlan is what `rules apply` would change: rules to create, to update, and those already as in the files. */
-export interface RulePlan {
-  create: Rule[];
-  update: Rule[];
-  unchanged: Rule[];
-}
+export type RulePlan = ConfigPlan<Rule>;
+
+/** RULE_KIND says how rules are keyed, compared and diffed. */
+export const RULE_KIND: ConfigKind<Rule> = { key: (r) => r.id, equals: ruleEquals, changes: ruleChanges };
 
 /** planRules compares the rules in the files with those on the rule topic. */
 export function planRules(wanted: Rule[], current: (id: string) => Rule | undefined): RulePlan {
-  const plan: RulePlan = { create: [], update: [], unchanged: [] };
-  for (const rule of wanted) {
-    const existing = current(rule.id);
-    if (!existing) plan.create.push(rule);
-    else if (ruleEquals(existing, rule)) plan.unchanged.push(rule);
-    else plan.update.push(rule);
-  }
-  return plan;
+  return planConfig(RULE_KIND, wanted, current);
 }
 
 /**
@@ -67,7 +56,7 @@ export async function applyRules(paths: string[], options: ApplyOptions = {}): P
   if (templatePaths.length > 0) await applyTemplates(templatePaths, { appliedBy, dryRun, env, print });
   return withRuleTable(env, async (table, connection) => {
     const plan = planRules(rules, (id) => table.get(id));
-    printPlan(plan, (id) => table.get(id), print);
+    printConfigPlan(RULE_KIND, plan, (id) => table.get(id), print);
     const changes = [...plan.create, ...plan.update];
     if (!dryRun && changes.length > 0) {
       await connection.publisher.publish(connection.topics.rule, 'rule', changes.map((rule) => ({ key: rule.id, value: rule })));
@@ -77,15 +66,6 @@ export async function applyRules(paths: string[], options: ApplyOptions = {}): P
   });
 }
 
-/** printPlan prints a plan: `+` new rules, `~` changed ones with each changed field, `=` unchanged ones. */
-function printPlan(plan: RulePlan, current: (id: string) => Rule | undefined, print: (line: string) => void): void {
-  for (const rule of plan.create) print(`+ ${rule.id}  (new)`);
-  for (const rule of plan.update) {
-    print(`~ ${rule.id}  (changed)`);
-    for (const change of ruleChanges(current(rule.id) as Rule, rule)) print(`    ${change}`);
-  }
-  for (const rule of plan.unchanged) print(`= ${rule.id}  (unchanged)`);
-}
 
 /** RuleDiff is a plan plus the ids of rules on the topic that the files do not mention. */
 export interface RuleDiff extends RulePlan {
@@ -101,7 +81,7 @@ export async function diffRules(paths: string[], options: Omit<ApplyOptions, 'dr
   const rules = await validateFiles(paths, userInfo().username, Date.now(), { templatePaths, env, warn: print });
   return withRuleTable(env, async (table) => {
     const plan = planRules(rules, (id) => table.get(id));
-    printPlan(plan, (id) => table.get(id), print);
+    printConfigPlan(RULE_KIND, plan, (id) => table.get(id), print);
     const named = new Set(rules.map((r) => r.id));
     const onlyOnTopic = [...table.values()].map((r) => r.id).filter((id) => !named.has(id)).sort();
     for (const id of onlyOnTopic) print(`? ${id}  (on the topic, in no file)`);

@@ -8,13 +8,13 @@ import { registerTemplateRender } from './template-render';
 import { withTemplateTables, type TemplateTables } from './template-table';
 import { renderFailures, rulesUsing } from './template-usage';
 import { registerTemplateChanges } from './templates-manage';
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
 
 /** TemplatePlan is what `templates apply` would change: templates to create, to update, and those already as in the files. */
-export interface TemplatePlan {
-  create: Template[];
-  update: Template[];
-  unchanged: Template[];
-}
+export type TemplatePlan = ConfigPlan<Template>;
+
+/** TEMPLATE_KIND says how templates are keyed, compared and diffed. */
+export const TEMPLATE_KIND: ConfigKind<Template> = { key: (t) => t.id, equals: templateEquals, changes: templateChanges };
 
 /** TemplateApplyOptions are the flags of `templates apply`, plus where to connect and where to print. */
 export interface TemplateApplyOptions {
@@ -30,24 +30,9 @@ const stdout = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** planTemplates compares the templates in the files with those on the template topic. */
 export function planTemplates(wanted: Template[], current: (id: string) => Template | undefined): TemplatePlan {
-  const plan: TemplatePlan = { create: [], update: [], unchanged: [] };
-  for (const template of wanted) {
-    const existing = current(template.id);
-    if (!existing) plan.create.push(template);
-    else if (templateEquals(existing, template)) plan.unchanged.push(template);
-    else plan.update.push(template);
-  }
-  return plan;
+  return planConfig(TEMPLATE_KIND, wanted, current);
 }
 
-function printPlan(plan: TemplatePlan, current: (id: string) => Template | undefined, print: (line: string) => void): void {
-  for (const t of plan.create) print(`+ ${t.id}  (new)`);
-  for (const t of plan.update) {
-    print(`~ ${t.id}  (changed)`);
-    for (const change of templateChanges(current(t.id) as Template, t)) print(`    ${change}`);
-  }
-  for (const t of plan.unchanged) print(`= ${t.id}  (unchanged)`);
-}
 
 // The live rules each broken template of a failed validation is used by, had it been applied.
 function brokenUsers(validation: TemplateValidation, tables: TemplateTables): Map<string, string[]> {
@@ -81,7 +66,7 @@ export async function applyTemplates(paths: string[], options: TemplateApplyOpti
   return withTemplateTables(env, async (tables, connection) => {
     if (validation.errors.length > 0) throw invalidTemplates(validation, brokenUsers(validation, tables));
     const plan = planTemplates(validation.templates, (id) => tables.templates.get(id));
-    printPlan(plan, (id) => tables.templates.get(id), print);
+    printConfigPlan(TEMPLATE_KIND, plan, (id) => tables.templates.get(id), print);
     const changes = [...plan.create, ...plan.update];
     checkUsers(changes, tables);
     if (!dryRun && changes.length > 0) {
@@ -103,7 +88,7 @@ export async function diffTemplates(paths: string[], options: Omit<TemplateApply
   const templates = await validateTemplatePaths(paths, { appliedBy: userInfo().username, maxSmsSegments: options.maxSmsSegments ?? maxSmsSegments(env), warn: print });
   return withTemplateTables(env, async (tables) => {
     const plan = planTemplates(templates, (id) => tables.templates.get(id));
-    printPlan(plan, (id) => tables.templates.get(id), print);
+    printConfigPlan(TEMPLATE_KIND, plan, (id) => tables.templates.get(id), print);
     const named = new Set(templates.map((t) => t.id));
     const onlyOnTopic = [...tables.templates.values()].map((t) => t.id).filter((id) => !named.has(id)).sort();
     for (const id of onlyOnTopic) print(`? ${id}  (on the topic, in no file)`);

@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
 import { classToFile } from '@callwatch/rules';
 import type { CustomerClass } from '@callwatch/schemas';
+import { formatConfigFiles, registerExportCommand, type ConfigFormat } from './config-kind';
 import { withClassTables } from './class-table';
 
 /** ClassChangeOptions say who deletes classes, where to connect, where to print, and the clock. */
@@ -41,12 +40,12 @@ export function formatClasses(classes: CustomerClass[]): string {
 }
 
 /** exportClasses returns the live classes (all, or the named ones) as class-file YAML or JSON: applying it changes nothing. */
-export async function exportClasses(names: string[], format: 'yaml' | 'json', env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function exportClasses(names: string[], format: ConfigFormat, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const all = await listClasses(env);
   const unknown = names.filter((name) => !all.some((c) => c.name === name));
   if (unknown.length > 0) throw usage(`no such class: ${unknown.join(', ')}`);
   const files = (names.length > 0 ? all.filter((c) => names.includes(c.name)) : all).map(classToFile);
-  return format === 'json' ? `${JSON.stringify(files, null, 2)}\n` : stringify(files);
+  return formatConfigFiles(files, format);
 }
 
 /**
@@ -74,18 +73,11 @@ export function registerClassChanges(classes: Command): void {
     .action(async () => {
       process.stdout.write(formatClasses(await listClasses()));
     });
-  classes
-    .command('export')
-    .description('write the live classes as class files (applying them back changes nothing)')
-    .argument('[names...]', 'class names (default: every class)')
-    .option('--format <yaml|json>', 'file format', 'yaml')
-    .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (names: string[], flags: { format: string; out?: string }) => {
-      if (flags.format !== 'yaml' && flags.format !== 'json') throw usage(`--format: expected yaml or json, got "${flags.format}"`);
-      const text = await exportClasses(names, flags.format);
-      if (flags.out) writeFileSync(flags.out, text);
-      else process.stdout.write(text);
-    });
+  registerExportCommand(classes, {
+    description: 'write the live classes as class files (applying them back changes nothing)',
+    argument: ['[names...]', 'class names (default: every class)'],
+    run: (keys, format) => exportClasses(keys, format),
+  });
   classes
     .command('delete')
     .description('delete classes from the class topic (a tombstone): their customers are notified as if they had no class')

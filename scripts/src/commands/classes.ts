@@ -5,7 +5,7 @@ import { classChanges, classEquals, formatRuleError, loadClassFiles, validateCla
 import type { CustomerClass } from '@callwatch/schemas';
 import { registerClassChanges } from './classes-manage';
 import { withClassTables } from './class-table';
-import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-kind';
 
 /** ClassPlan is what `classes apply` would change: classes to create, to update, and those already as in the files. */
 export type ClassPlan = ConfigPlan<CustomerClass>;

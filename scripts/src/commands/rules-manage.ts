@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
 import { ruleToFile } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
+import { formatConfigFiles, registerExportCommand, type ConfigFormat } from './config-kind';
 import { withRuleTable } from './rule-table';
 
 /** RuleChange is what `rules delete|enable|disable` does to each rule it names. */
@@ -47,13 +46,13 @@ export async function changeRules(ids: string[], change: RuleChange, options: Ch
 }
 
 /** exportRules returns the live rules (all, or the named ones) as rule-file YAML or JSON: applying it changes nothing. */
-export async function exportRules(ids: string[], format: 'yaml' | 'json', env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function exportRules(ids: string[], format: ConfigFormat, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return withRuleTable(env, async (table) => {
     const all = [...table.values()].sort((a, b) => a.id.localeCompare(b.id));
     const unknown = ids.filter((id) => table.get(id) === undefined);
     if (unknown.length > 0) throw new CallwatchError('CW_ERR_CLI_USAGE', `no such rule: ${unknown.join(', ')}`);
     const files = (ids.length > 0 ? all.filter((r) => ids.includes(r.id)) : all).map(ruleToFile);
-    return format === 'json' ? `${JSON.stringify(files, null, 2)}\n` : stringify(files);
+    return formatConfigFiles(files, format);
   });
 }
 
@@ -73,16 +72,9 @@ export function registerRuleChanges(rules: Command): void {
         await changeRules(ids, change, { by: flags.as });
       });
   }
-  rules
-    .command('export')
-    .description('write the live rules as rule files (applying them back changes nothing)')
-    .argument('[ids...]', 'rule ids (default: every rule)')
-    .option('--format <yaml|json>', 'file format', 'yaml')
-    .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (ids: string[], flags: { format: string; out?: string }) => {
-      if (flags.format !== 'yaml' && flags.format !== 'json') throw new CallwatchError('CW_ERR_CLI_USAGE', `--format: expected yaml or json, got "${flags.format}"`);
-      const text = await exportRules(ids, flags.format);
-      if (flags.out) writeFileSync(flags.out, text);
-      else process.stdout.write(text);
-    });
+  registerExportCommand(rules, {
+    description: 'write the live rules as rule files (applying them back changes nothing)',
+    argument: ['[ids...]', 'rule ids (default: every rule)'],
+    run: (keys, format) => exportRules(keys, format),
+  });
 }

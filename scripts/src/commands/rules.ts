@@ -9,7 +9,7 @@ import { registerRuleChanges } from './rules-manage';
 import { registerRuleTest } from './rules-test';
 import { withRuleTable } from './rule-table';
 import { applyTemplates } from './templates';
-import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-kind';
 
 /** RulePlan is what `rules apply` would change: rules to create, to update, and those already as in the files. */
 export type RulePlan = ConfigPlan<Rule>;

@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
 import { STOCK_TEMPLATES, templateToFile } from '@callwatch/notify';
 import type { Template } from '@callwatch/schemas';
+import { formatConfigFiles, registerExportCommand, type ConfigFormat } from './config-kind';
 import { withTemplateTables } from './template-table';
 import { rulesNaming } from './template-usage';
 
@@ -44,14 +43,14 @@ export async function deleteTemplates(ids: string[], options: DeleteTemplateOpti
  * exportTemplates returns the live templates (all, or the named ones) as template-file YAML or JSON that applies back
  * unchanged; a named id that is not on the topic but is a stock template exports the stock one, to start from.
  */
-export async function exportTemplates(ids: string[], format: 'yaml' | 'json', env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function exportTemplates(ids: string[], format: ConfigFormat, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return withTemplateTables(env, async ({ templates }) => {
     const pick = (id: string): Template | undefined => templates.get(id) ?? STOCK_TEMPLATES[id];
     const unknown = ids.filter((id) => pick(id) === undefined);
     if (unknown.length > 0) throw new CallwatchError('CW_ERR_CLI_USAGE', `no such template: ${unknown.join(', ')}`);
     const chosen = ids.length > 0 ? ids.map((id) => pick(id) as Template) : [...templates.values()].sort((a, b) => a.id.localeCompare(b.id));
     const files = chosen.map(templateToFile);
-    return format === 'json' ? `${JSON.stringify(files, null, 2)}\n` : stringify(files, { lineWidth: 0 });
+    return formatConfigFiles(files, format, 0);
   });
 }
 
@@ -66,16 +65,9 @@ export function registerTemplateChanges(templates: Command): void {
     .action(async (ids: string[], flags: { as: string; force?: boolean }) => {
       await deleteTemplates(ids, { by: flags.as, force: flags.force ?? false });
     });
-  templates
-    .command('export')
-    .description('write the live templates as template files (applying them back changes nothing); a stock id exports the stock template')
-    .argument('[ids...]', 'template ids (default: every template on the topic)')
-    .option('--format <yaml|json>', 'file format', 'yaml')
-    .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (ids: string[], flags: { format: string; out?: string }) => {
-      if (flags.format !== 'yaml' && flags.format !== 'json') throw new CallwatchError('CW_ERR_CLI_USAGE', `--format: expected yaml or json, got "${flags.format}"`);
-      const text = await exportTemplates(ids, flags.format);
-      if (flags.out) writeFileSync(flags.out, text);
-      else process.stdout.write(text);
-    });
+  registerExportCommand(templates, {
+    description: 'write the live templates as template files (applying them back changes nothing); a stock id exports the stock template',
+    argument: ['[ids...]', 'template ids (default: every template on the topic)'],
+    run: (keys, format) => exportTemplates(keys, format),
+  });
 }

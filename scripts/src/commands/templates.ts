@@ -8,7 +8,7 @@ import { registerTemplateRender } from './template-render';
 import { withTemplateTables, type TemplateTables } from './template-table';
 import { renderFailures, rulesUsing } from './template-usage';
 import { registerTemplateChanges } from './templates-manage';
-import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-plan';
+import { planConfig, printConfigPlan, type ConfigKind, type ConfigPlan } from './config-kind';
 
 /** TemplatePlan is what `templates apply` would change: templates to create, to update, and those already as in the files. */
 export type TemplatePlan = ConfigPlan<Template>;

@@ -2,7 +2,7 @@ import type { Logger } from '@callwatch/core';
 import type { CompactedTable } from '@callwatch/kafka';
 import {
   STOCK_TEMPLATES, alertImages, buildContext, classDecision, digestGroup, resolveRecipients, silencedNotification, skippedNotification,
-  supersededReason, templateFor, type AlertImagesOptions, type ChannelSet, type GroupDefaults, type InlineImage, type Recipient, type Silencer,
+  supersededReason, templateFor, type AlertImagesOptions, type ChannelSet, type GroupDefaults, type InlineImage, type NotificationContext, type Recipient, type Silencer,
 } from '@callwatch/notify';
 import type { DigestStore } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
@@ -52,6 +52,9 @@ export class AlertRouter {
     const sends: Array<Promise<Notification[]>> = [];
     // The chart is drawn once per alert, and only when an email of its own will carry it.
     let images: Promise<InlineImage[]> | undefined;
+    // The view model is the same for every recipient: built once, when the first delivery of its own needs it.
+    let context: NotificationContext | undefined;
+    const contextOf = () => (context ??= buildContext(alert, rule, account));
     const imagesFor = (recipient: Recipient) => (recipient.channel === 'email' ? (images ??= alertImages(alert, rule, account, this.deps.charts)) : Promise.resolve([]));
     for (const recipient of resolveRecipients(rule, account)) {
       const channel = this.deps.channels[recipient.channel];
@@ -63,7 +66,7 @@ export class AlertRouter {
         const templateId = this.firstTemplate(decision.templateId, rule.template);
         const group = digestGroup(alert, rule, recipient, this.deps.groupDefaults);
         if (group) await this.deps.digests.add(group.id, digestInfo(group), group.waitMs, alert.event_id, digestPayload(alert, templateId), now);
-        else sends.push(imagesFor(recipient).then((inline) => this.send(alert, recipient, templateId, inline)));
+        else sends.push(imagesFor(recipient).then((inline) => this.send(alert, contextOf(), recipient, templateId, inline)));
       }
     }
     for (const sent of await Promise.all(sends)) records.push(...sent);
@@ -75,12 +78,11 @@ export class AlertRouter {
     return ids.find((id): id is string => typeof id === 'string' && (this.deps.templates.get(id) !== undefined || id in STOCK_TEMPLATES)) ?? null;
   }
 
-  private send(alert: AlertEvent, recipient: Recipient, templateId: string | null, images: InlineImage[]): Promise<Notification[]> {
-    const { rules, accounts, templates } = this.deps;
+  private send(alert: AlertEvent, context: NotificationContext, recipient: Recipient, templateId: string | null, images: InlineImage[]): Promise<Notification[]> {
     return this.deps.sender.send({
       alert,
-      context: buildContext(alert, rules.get(alert.rule_id), accounts.get(alert.entity)),
-      template: templateFor(alert.area, templateId, templates.view(), alert.type),
+      context,
+      template: templateFor(alert.area, templateId, this.deps.templates.view(), alert.type),
       recipient,
       images,
     }, alert.entity);

@@ -101,6 +101,16 @@ export class Replay {
   }
 
   /**
+   * advanceTo moves the clock to `toMs` with no event, as the wall clock moves the live services in a quiet stream:
+   * what falls due before `toMs` (penalty ends, window slides, deadlines, report ticks) happens, at its own time.
+   */
+  advanceTo(toMs: number): void {
+    if (toMs <= this.clockMs) return;
+    this.advance(toMs);
+    this.clockMs = toMs;
+  }
+
+  /**
    * finish returns every transition, report and penalty action, in time order (penalties still running have no
    * `enable`, and ticks at or after the last event time have no reports: the clock never passed them).
    */

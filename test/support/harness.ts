@@ -28,6 +28,7 @@ export async function testScope(name: string, overrides: NodeJS.ProcessEnv = {})
     EVALUATOR_GROUP_ID: `${id}-evaluator`,
     NOTIFIER_GROUP_ID: `${id}-notifier`,
     ENFORCER_GROUP_ID: `${id}-enforcer`,
+    RECORDER_GROUP_ID: `${id}-recorder`,
     ...overrides,
   };
   const common = loadConfig(COMMON_ENV, env);

@@ -25,6 +25,8 @@ export interface Batch<T> {
   partition: number;
   /** the offset of the batch's first message as fetched, decodable or not: where this batch starts in its partition */
   firstOffset: string;
+  /** the offset of the batch's last message as fetched, decodable or not: the batch covers firstOffset..lastOffset */
+  lastOffset: string;
   messages: Array<Received<T>>;
   /** Sends a decoded message that fails validation to the dead-letter topic, with its reason. */
   reject(message: Received<T>, reason: string, code?: string): void;
@@ -58,6 +60,10 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   sessionTimeoutMs?: number;
   /** Whether to dead-letter undecodable messages (input topics) or only log them (internal topics). */
   deadLetter?: boolean;
+  /** Where dead letters go: one topic for all of this group's (default: `<topic>.dlq` of each message's topic). */
+  deadLetterTopic?: string;
+  /** How many bytes the broker waits for (up to maxWaitTimeInMs) before answering a fetch: larger, fuller batches. */
+  minBytes?: number;
   allowTombstones?: boolean;
   handle: (batch: Batch<SchemaTypes[N]>) => Promise<void>;
   /** Called when the group (re)assigns partitions to this consumer: topic -> partitions. */
@@ -108,6 +114,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   const consumer = kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+    ...(opts.minBytes === undefined ? {} : { minBytes: opts.minBytes }),
     ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, 2 * opts.maxBytesPerPartition) }),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3),
@@ -190,6 +197,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         topic: batch.topic,
         partition: batch.partition,
         firstOffset: String(first),
+        lastOffset: (batch.messages[batch.messages.length - 1] as KafkaMessage).offset,
         messages: received,
         reject: (m, reason, code = 'CW_ERR_INVALID_EVENT') => {
           byOffset ??= new Map(batch.messages.map((message): [string, KafkaMessage] => [message.offset, message]));
@@ -209,7 +217,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
         dead.sort((a, b) => Number(BigInt(a.message.offset) - BigInt(b.message.offset)));
         if (opts.deadLetter ?? true) {
           await publisher.publishRaw(
-            dlqTopic(batch.topic),
+            opts.deadLetterTopic ?? dlqTopic(batch.topic),
             dead.map(({ message, reason, code }) => ({
               key: message.key,
               value: message.value,

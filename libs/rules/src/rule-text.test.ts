@@ -73,4 +73,15 @@ describe('ruleChanges', () => {
     ]);
     expect(ruleChanges(makeRule({ enabled: false }), from)).toEqual(['enabled: false → true']);
   });
+
+  it('lists recipients entry by entry', () => {
+    const noc = { channel: 'email', target: 'noc@example.net' } as const;
+    const from = makeRule({ notify: [noc, { channel: 'sms', target: '+15551234567' }] });
+    expect(ruleChanges(from, makeRule({ notify: [noc, { channel: 'sms', target: '+15557654321' }, { channel: 'email', target: 'billing@example.net' }] }))).toEqual([
+      'notify[1].sms: +15551234567 → +15557654321', 'notify[2].email: added billing@example.net',
+    ]);
+    expect(ruleChanges(from, makeRule({ notify: [{ channel: 'contacts', target: null }] }))).toEqual([
+      'notify[0].email: removed noc@example.net', 'notify[0].contacts: added true', 'notify[1].sms: removed +15551234567',
+    ]);
+  });
 });

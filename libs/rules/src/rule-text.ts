@@ -41,8 +41,9 @@ export function ruleEquals(a: Rule, b: Rule): boolean {
 const FILE_DEFAULTS: Record<string, unknown> = { enabled: true, min_attempts: 1, for: '0s', repeat: '0s' };
 
 /**
- * ruleChanges lists, field by field in rule-file terms, how `to` differs from `from`
- * (`threshold: 30 → 25`, `penalty: (none) → 10m`), for the plan that `rules diff` and `apply` print.
+ * ruleChanges lists, field by field in rule-file terms, how `to` differs from `from` (`threshold: 30 → 25`,
+ * `penalty: (none) → 10m`, `notify[1].email: added billing@example.net`), for the plan that `rules diff` and `apply`
+ * print and the audit trail of `history rules`.
  */
 export function ruleChanges(from: Rule, to: Rule): string[] {
   const a: Record<string, unknown> = { ...ruleToFile(from) };
@@ -53,7 +54,26 @@ export function ruleChanges(from: Rule, to: Rule): string[] {
   };
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
     .filter((field) => !deepEqual(a[field], b[field]))
-    .map((field) => `${field}: ${show(field, a[field])} → ${show(field, b[field])}`);
+    .flatMap((field) => (field === 'notify' ? notifyChanges(a.notify, b.notify) : [`${field}: ${show(field, a[field])} → ${show(field, b[field])}`]));
+}
+
+// Recipients change entry by entry, by position as the list is written: one line per channel of an entry.
+function notifyChanges(from: unknown, to: unknown): string[] {
+  const a = (from ?? []) as Array<Record<string, unknown>>;
+  const b = (to ?? []) as Array<Record<string, unknown>>;
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const lines: string[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? {};
+    const y = b[i] ?? {};
+    for (const channel of new Set([...Object.keys(x), ...Object.keys(y)])) {
+      const [before, after] = [x[channel], y[channel]];
+      if (deepEqual(before, after)) continue;
+      const field = `notify[${i}].${channel}`;
+      lines.push(before === undefined ? `${field}: added ${show(after)}` : after === undefined ? `${field}: removed ${show(before)}` : `${field}: ${show(before)} → ${show(after)}`);
+    }
+  }
+  return lines;
 }
 
 function scopeToFile(scope: RuleScope): RuleFileScope {

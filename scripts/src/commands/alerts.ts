@@ -5,8 +5,8 @@ import { connect, startBatchConsumer } from '@callwatch/kafka';
 import type { AlertEvent } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 
-/** formatAlert renders one alert event as one line for a terminal. */
-export function formatAlert(a: AlertEvent): string {
+/** alertCondition says what an alert event judged: `asr 12.35 <= 30 over 5m`, `asr 34.78 back past 31 over 5m`. */
+export function alertCondition(a: AlertEvent): string {
   // As many decimals as it takes not to show a value equal to the threshold it crossed (44.996 < 45, not 45 < 45).
   const value = a.value === null ? 'n/a' : Number(a.value.toFixed(valueDecimals(a, 2)));
   const window = a.sample_period_ms === null ? '' : ` over ${formatDuration(a.sample_period_ms)}`;
@@ -14,8 +14,12 @@ export function formatAlert(a: AlertEvent): string {
   const condition = a.type === 'reset'
     ? `back past ${a.reset_threshold ?? a.threshold}`
     : a.type === 'report' ? '' : `${a.operator ?? ''} ${a.threshold ?? ''}`.trim();
-  const what = [a.area, value, condition].filter((part) => part !== '').join(' ');
-  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${what}${window}`;
+  return `${[a.area, value, condition].filter((part) => part !== '').join(' ')}${window}`;
+}
+
+/** formatAlert renders one alert event as one line for a terminal. */
+export function formatAlert(a: AlertEvent): string {
+  return `${new Date(a.at_ms).toISOString()}  ${a.type.toUpperCase().padEnd(8)} ${a.level.padEnd(8)} ${a.entity}  ${a.rule_id}: ${alertCondition(a)}`;
 }
 
 /** registerAlerts adds `callwatch alerts tail` to the CLI. */

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { CallwatchError } from '@callwatch/core';
 import { formatRuleError, loadRuleFiles, ruleChanges, ruleEquals, ruleToFile, validateRuleFilesAndScripts } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
+import { backtestBeforeApply } from '../backtest-report';
 import { knownTemplates, type RuleTemplateOptions } from './rule-templates';
 import { registerRuleChanges } from './rules-manage';
 import { registerRuleTest } from './rules-test';
@@ -42,6 +43,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** template files the rules may name; `rules apply` applies them (as `templates apply`) before the rules */
   templatePaths?: string[];
+  /** first print what the rules would have changed since then against the live ones (a warning when there is no history) */
+  backtest?: string;
   env?: NodeJS.ProcessEnv;
   print?: (line: string) => void;
 }
@@ -53,6 +56,7 @@ export interface ApplyOptions {
 export async function applyRules(paths: string[], options: ApplyOptions = {}): Promise<RulePlan> {
   const { appliedBy = userInfo().username, dryRun = false, env = process.env, print = (line: string) => void process.stdout.write(`${line}\n`), templatePaths = [] } = options;
   const rules = await validateFiles(paths, appliedBy, Date.now(), { templatePaths, env, warn: print });
+  if (options.backtest !== undefined) await backtestBeforeApply(rules, options.backtest, { env, print });
   if (templatePaths.length > 0) await applyTemplates(templatePaths, { appliedBy, dryRun, env, print });
   return withRuleTable(env, async (table, connection) => {
     const plan = planRules(rules, (id) => table.get(id));
@@ -119,8 +123,9 @@ export function registerRules(program: Command): void {
     .option('--dry-run', 'show the plan without publishing')
     .option('--as <name>', 'who is applying (recorded with each rule)', userInfo().username)
     .option('--templates <files...>', 'template files or folders to apply (as templates apply) before the rules, which may name them')
-    .action(async (paths: string[], flags: { dryRun?: boolean; as: string; templates?: string[] }) => {
-      await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false, templatePaths: flags.templates });
+    .option('--backtest <since>', 'first print what the rules would have changed since then (7d) against the live ones, from the history; without a history, a warning and the apply goes on')
+    .action(async (paths: string[], flags: { dryRun?: boolean; as: string; templates?: string[]; backtest?: string }) => {
+      await applyRules(paths, { appliedBy: flags.as, dryRun: flags.dryRun ?? false, templatePaths: flags.templates, backtest: flags.backtest });
     });
   registerRuleChanges(rules);
   registerRuleTest(rules);

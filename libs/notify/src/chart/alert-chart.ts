@@ -46,17 +46,28 @@ export function renderAlertChart(input: AlertChartInput): ChartImage {
   const { width = 640, height = 280 } = input;
   const alt = altText(input, input, input.points);
   try {
-    const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-    try {
-      chart.setOption(chartOption(input));
-      const svg = chart.renderToSVGString();
-      const png = new Resvg(svg, { font: RESVG_FONTS, fitTo: { mode: 'width', value: width } }).render().asPng();
-      return { png, alt, width, height };
-    } finally {
-      chart.dispose();
-    }
+    return { png: renderChart(chartOption(input), { width, height, format: 'png' }), alt, width, height };
   } catch (err) {
     throw new CallwatchError('CW_ERR_CHART', `chart of ${input.areaLabel} for ${input.entityName}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** ChartFormat is the file format of a rendered chart. */
+export type ChartFormat = 'svg' | 'png';
+
+/**
+ * renderChart draws any ECharts option server-side as the alert charts are drawn (no animation, their background and
+ * font unless the option says otherwise): an SVG document, or the PNG resvg makes of it. It throws what ECharts or
+ * resvg throw.
+ */
+export function renderChart(option: echarts.EChartsOption, { width, height, format }: { width: number; height: number; format: ChartFormat }): Buffer {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({ animation: false, backgroundColor: CHART_COLORS.background, textStyle: { fontFamily: FONT }, ...option });
+    const svg = chart.renderToSVGString();
+    return format === 'svg' ? Buffer.from(svg) : new Resvg(svg, { font: RESVG_FONTS, fitTo: { mode: 'width', value: width } }).render().asPng();
+  } finally {
+    chart.dispose();
   }
 }
 

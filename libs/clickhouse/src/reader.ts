@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { CallwatchError } from '@callwatch/core';
+import { createClickHouse, type ClickHouseClient } from './client';
+import { readOnlyQuery } from './statements';
+
+/** QueryParams are a query's `{name:Type}` parameters. */
+export type QueryParams = Record<string, unknown>;
+
+/**
+ * HistoryReader runs read-only queries on the history, wherever it lives: a ClickHouse server, the embedded engine
+ * in this process, or the recorder that owns the embedded data (over its HTTP port).
+ */
+export interface HistoryReader {
+  /** where the rows come from, for people: "ClickHouse at http://…", "the recorder at http://…", "embedded at .run/chdb" */
+  readonly source: string;
+  rows<T>(query: string, params?: QueryParams): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** clickHouseReader reads through a client (server or embedded), every query read-only. */
+export function clickHouseReader(client: ClickHouseClient, source: string): HistoryReader {
+  return {
+    source,
+    rows: async <T>(query: string, params: QueryParams = {}) => {
+      const result = await client.query({ query: readOnlyQuery(query), query_params: params, format: 'JSONEachRow' });
+      return result.json<T>();
+    },
+    close: () => client.close(),
+  };
+}
+
+/** QUERY_PATH is where the recorder answers read-only queries: POST {"query", "params"} → {"rows"} or {"error"}. */
+export const QUERY_PATH = '/query';
+
+/** recorderReader reads through the recorder that owns the embedded data. */
+export function recorderReader(url: string, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): HistoryReader {
+  const endpoint = `${url.replace(/\/$/, '')}${QUERY_PATH}`;
+  return {
+    source: `the recorder at ${url}`,
+    rows: async <T>(query: string, params: QueryParams = {}) => {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, params }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const body = (await response.json().catch(() => ({ error: `HTTP ${response.status} without a JSON body` }))) as { rows?: T[]; error?: string };
+      if (!response.ok || !body.rows) throw new CallwatchError('CW_ERR_HISTORY', `the recorder at ${url} refused the query: ${body.error ?? `HTTP ${response.status}`}`);
+      return body.rows;
+    },
+    close: async () => {},
+  };
+}
+
+/** HistoryOptions are CLICKHOUSE_ENV's values (or a test's). */
+export interface HistoryOptions {
+  CLICKHOUSE_URL: string;
+  CLICKHOUSE_USER: string;
+  CLICKHOUSE_PASSWORD: string;
+  CLICKHOUSE_DATABASE: string;
+  CLICKHOUSE_PATH: string;
+  RECORDER_URL: string;
+}
+
+/** openClickHouse opens the configured engine for writing: the server, or the embedded data folder (its one owner). */
+export function openClickHouse(options: HistoryOptions): ClickHouseClient {
+  return createClickHouse({
+    url: options.CLICKHOUSE_URL || undefined,
+    path: options.CLICKHOUSE_PATH,
+    database: options.CLICKHOUSE_DATABASE === 'default' ? undefined : options.CLICKHOUSE_DATABASE,
+    username: options.CLICKHOUSE_USER,
+    password: options.CLICKHOUSE_PASSWORD,
+  });
+}
+
+/** recorderAnswers tells whether a recorder answers read-only queries at `url` (it owns the embedded data then). */
+export async function recorderAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url.replace(/\/$/, '')}${QUERY_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'SELECT 1 AS ok' }),
+      signal: AbortSignal.timeout(2_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * openHistory finds the history: a server when CLICKHOUSE_URL is set; else the recorder that owns the embedded data
+ * (RECORDER_URL); else, when no recorder runs, the embedded data folder itself (nobody else has it open).
+ */
+export async function openHistory(options: HistoryOptions): Promise<HistoryReader> {
+  if (options.CLICKHOUSE_URL) return clickHouseReader(openClickHouse(options), `ClickHouse at ${options.CLICKHOUSE_URL}`);
+  if (await recorderAnswers(options.RECORDER_URL)) return recorderReader(options.RECORDER_URL);
+  if (!existsSync(options.CLICKHOUSE_PATH)) {
+    throw new CallwatchError(
+      'CW_ERR_HISTORY',
+      `no history: no recorder answers at ${options.RECORDER_URL} and there is no embedded data in ${options.CLICKHOUSE_PATH}; start the recorder (it records from Kafka), or set CLICKHOUSE_URL to a ClickHouse server`,
+    );
+  }
+  return clickHouseReader(openClickHouse(options), `embedded ClickHouse in ${options.CLICKHOUSE_PATH}`);
+}

@@ -17,7 +17,7 @@ import { registerStatus } from './commands/status';
 import { registerTemplates } from './commands/templates';
 
 const program = new Command('callwatch')
-  .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX.')
+  .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX;\nthe history (stats, history, backtest, db): RECORDER_URL, or CLICKHOUSE_URL for a ClickHouse server.')
   .showHelpAfterError()
   .exitOverride();
 registerRules(program);

@@ -62,6 +62,21 @@ export interface HistoryOptions {
   RECORDER_URL: string;
 }
 
+/**
+ * ensureDatabase creates CLICKHOUSE_DATABASE on a server when it is missing (the embedded engine uses its default
+ * database), so migrations can run in it.
+ */
+export async function ensureDatabase(options: HistoryOptions): Promise<void> {
+  if (!options.CLICKHOUSE_URL || options.CLICKHOUSE_DATABASE === 'default') return;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.CLICKHOUSE_DATABASE)) throw new CallwatchError('CW_ERR_CONFIG', `CLICKHOUSE_DATABASE: expected a name of letters, digits and _, got "${options.CLICKHOUSE_DATABASE}"`);
+  const server = openClickHouse({ ...options, CLICKHOUSE_DATABASE: 'default' });
+  try {
+    await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${options.CLICKHOUSE_DATABASE}` });
+  } finally {
+    await server.close();
+  }
+}
+
 /** openClickHouse opens the configured engine for writing: the server, or the embedded data folder (its one owner). */
 export function openClickHouse(options: HistoryOptions): ClickHouseClient {
   return createClickHouse({

@@ -7,6 +7,7 @@ import {
   loadMigrations,
   migrate,
   migrationStatus,
+  ensureDatabase,
   openClickHouse,
   readMigrationStatus,
   recorderAnswers,
@@ -64,6 +65,7 @@ export async function dbMigrate(options: DbOptions = {}): Promise<DbResult> {
     warn(`${owner}, so this command cannot apply ${waiting.map((s) => `${migrationName(s)} (${s.state})`).join(', ')}: restart the recorder to apply pending migrations (a changed one must be put back as released)`);
     return { source: reader.source, states, applied: [], exitCode: 1 };
   }
+  await ensureDatabase(config);
   const client = openClickHouse(config);
   try {
     const applied = (await migrate(client, { onApplied: (m) => print(`applied ${migrationName(m)}`) })).map(migrationName);

@@ -6,6 +6,7 @@ import {
   RECORDED_ROLES,
   applyRetention,
   clickHouseReader,
+  ensureDatabase,
   insertRows,
   migrate,
   openClickHouse,
@@ -53,6 +54,7 @@ function headerText(headers: IHeaders): Record<string, string | undefined> {
 export async function startRecorder(config: RecorderConfig = loadConfig(RECORDER_ENV)): Promise<Recorder> {
   const runtime = await startRuntime('recorder', config, []);
   const { log, topics, health, kafka } = runtime;
+  await ensureDatabase(config);
   const clickhouse = openClickHouse(config);
   const where = config.CLICKHOUSE_URL ? `ClickHouse at ${config.CLICKHOUSE_URL}` : `embedded ClickHouse in ${config.CLICKHOUSE_PATH}`;
   await migrate(clickhouse, { onApplied: (m) => log.info({ migration: `${String(m.version).padStart(4, '0')}_${m.name}` }, `migration ${m.name} applied`) });

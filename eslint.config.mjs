@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 
-const SERVICES = ['aggregator', 'evaluator', 'notifier', 'enforcer'];
+const SERVICES = ['aggregator', 'evaluator', 'notifier', 'enforcer', 'recorder'];
 
 const PACKAGE_PATTERNS = [
   { group: ['@callwatch/*/src', '@callwatch/*/src/*', '@callwatch/*/dist/*'], message: 'use the package through its exports, never its src/ or dist/' },

@@ -5,8 +5,12 @@ import { COMMON_ENV, configurationMarkdown } from '@callwatch/core';
 import { ENFORCER_ENV } from '@callwatch/enforcer';
 import { EVALUATOR_ENV } from '@callwatch/evaluator';
 import { NOTIFIER_ENV } from '@callwatch/notifier';
+import { RECORDER_ENV } from '@callwatch/recorder';
 
 const FILE = join(__dirname, '..', '..', 'docs', 'configuration.md');
+
+// RECORDER_RETENTION's default names no table (each keeps its migration's retention): shown empty, as one would set it.
+const RECORDER_SPECS = { ...RECORDER_ENV, RECORDER_RETENTION: { ...RECORDER_ENV.RECORDER_RETENTION, default: '' } };
 
 const PREFACE = `
 Every service reads its configuration once at start, from the environment; a missing or bad value stops it with one
@@ -25,6 +29,7 @@ function reference(): string {
     { title: 'Evaluator', intro: '`node services/evaluator/dist/main.js`: rules over metric snapshots, deadlines, event rules and reports; alert events out.', specs: EVALUATOR_ENV, shared: COMMON_ENV },
     { title: 'Notifier', intro: '`node services/notifier/dist/main.js`: alert events to email, SMS, webhooks, Slack, Pushover or the outbox ([channels](channels.md)).', specs: NOTIFIER_ENV, shared: COMMON_ENV },
     { title: 'Enforcer', intro: '`node services/enforcer/dist/main.js`: penalties (disable, then enable) from fired alerts.', specs: ENFORCER_ENV, shared: COMMON_ENV },
+    { title: 'Recorder', intro: '`node services/recorder/dist/main.js`: every recorded topic into the history in ClickHouse ([history](history.md)). The CLI\'s history commands read `CLICKHOUSE_*` and `RECORDER_URL` too.', specs: RECORDER_SPECS, shared: COMMON_ENV },
   ], PREFACE);
 }
 

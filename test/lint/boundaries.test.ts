@@ -23,6 +23,8 @@ describe('services are leaves (eslint.config.mjs)', () => {
     ['the CLI', 'scripts/src/commands/new-command.ts', "import { x } from '@callwatch/aggregator';"],
     ['a library', 'libs/rules/src/new-module.ts', "import { x } from '@callwatch/evaluator';"],
     ['another service', 'services/notifier/src/new-stage.ts', "import { x } from '@callwatch/enforcer';"],
+    ['the CLI (the recorder)', 'scripts/src/commands/new-command.ts', "import { x } from '@callwatch/recorder';"],
+    ['the recorder (the aggregator)', 'services/recorder/src/new-stage.ts', "import { x } from '@callwatch/aggregator';"],
   ])('refuses an import of a service from %s', async (_who, file, code) => {
     expect(await problems(file, code)).toEqual([expect.stringMatching(/^'@callwatch\/\w+' import is restricted .*a service is a leaf/)]);
   });
@@ -30,6 +32,9 @@ describe('services are leaves (eslint.config.mjs)', () => {
   it.each([
     ['a service, of a library', 'services/aggregator/src/new-stage.ts', "import { x } from '@callwatch/windows';"],
     ['a test, of a service', 'test/aggregator/new.test.ts', "import { x } from '@callwatch/aggregator';"],
+    ['the recorder, of the ClickHouse library', 'services/recorder/src/new-stage.ts', "import { x } from '@callwatch/clickhouse';"],
+    ['the CLI, of the ClickHouse library', 'scripts/src/commands/new-command.ts', "import { x } from '@callwatch/clickhouse';"],
+    ['a test, of the recorder', 'test/recorder/new.test.ts', "import { x } from '@callwatch/recorder';"],
   ])('allows %s', async (_who, file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });

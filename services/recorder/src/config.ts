@@ -28,5 +28,5 @@ export const RECORDER_ENV = {
   RECORDER_BATCH_BYTES: env(parsers.bytes, 'how many bytes a fetch waits for (up to RECORDER_BATCH_MS): fewer, larger inserts', 1024 * 1024),
   RECORDER_MAX_BATCH_BYTES: env(parsers.bytes, 'the most bytes of one partition in one batch (one insert)', 8 * 1024 * 1024),
   RECORDER_CONCURRENCY: env(parsers.positiveInt, 'how many partitions\' batches are written to ClickHouse at once', 2),
-  RECORDER_RETENTION: env(parseRetention, 'days each table keeps, as table=duration pairs (cdrs=90d,alerts=730d; 0 = for ever); unnamed tables keep their defaults (docs/history.md)', {}),
+  RECORDER_RETENTION: env(parseRetention, 'days each table keeps, as table=duration pairs (cdrs=90d,alerts=730d; 0 = for ever), set at start; a table not named keeps the retention it has (at first its migration\'s default; docs/history.md)', {}),
 };

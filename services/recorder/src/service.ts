@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { loadConfig, type ConfigOf } from '@callwatch/core';
+import { CallwatchError, loadConfig, type ConfigOf } from '@callwatch/core';
 import {
   QUERY_PATH,
   RECORD_TARGETS,
@@ -99,7 +99,8 @@ export async function startRecorder(config: RecorderConfig = loadConfig(RECORDER
       clickhouseOk = true;
     } catch (err) {
       clickhouseOk = false;
-      throw err;
+      // Retriable: the batch is tried again and its offsets stay uncommitted until ClickHouse acknowledges it.
+      throw new CallwatchError('CW_ERR_RECORD', `writing ${rows.length} row(s) to ${table} failed: ${(err as Error).message}`, { cause: err });
     }
     end();
     written.inc({ table }, rows.length);

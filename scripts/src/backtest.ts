@@ -1,9 +1,9 @@
-import { CallwatchError, parseEntity } from '@callwatch/core';
+import { CallwatchError } from '@callwatch/core';
 import { openingAccounts, recordedEvents, type HistoryReader } from '@callwatch/clickhouse';
 import { ScriptSandbox } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { ACCOUNT_LATENESS_MS, keptPeriods, roundMoney, validateEvent } from '@callwatch/windows';
-import type { TimeRange } from './history';
+import { entityFlag, type TimeRange } from './history';
 import { Replay, type ReplayOptions, type ReplayOutput } from './replay';
 
 /** AGGREGATOR_DEFAULTS are the live aggregator's default settings (AGGREGATOR_PERIODS, _LATENESS_MS, _MAX_CALL_MS, _ACCOUNT_LATENESS_MS). */
@@ -107,13 +107,7 @@ export async function liveRules(history: HistoryReader): Promise<Rule[]> {
  */
 async function replayHistory(history: HistoryReader, ruleSets: ReadonlyArray<readonly Rule[]>, range: TimeRange, options: BacktestOptions): Promise<BacktestResult[]> {
   const entities = options.entities ?? [];
-  for (const entity of entities) {
-    try {
-      parseEntity(entity);
-    } catch (err) {
-      throw new CallwatchError('CW_ERR_CLI_USAGE', `--entity: ${(err as Error).message}`);
-    }
-  }
+  entities.forEach(entityFlag);
   const all = ruleSets.flat();
   const replayOptions = options.replay ?? backtestReplayOptions(all);
   // On a whole second: the opening balance is a snapshot in the second before, so every movement read after it counts

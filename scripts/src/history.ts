@@ -1,4 +1,4 @@
-import { CallwatchError, loadConfig, parseDuration } from '@callwatch/core';
+import { CallwatchError, loadConfig, parseDuration, parseEntity } from '@callwatch/core';
 import { CLICKHOUSE_ENV, openHistory, type HistoryReader } from '@callwatch/clickhouse';
 
 /**
@@ -12,6 +12,16 @@ export async function withHistory<T>(env: NodeJS.ProcessEnv, fn: (history: Histo
   } finally {
     await history.close();
   }
+}
+
+/** entityFlag checks an `--entity` value (customer:<id> or carrier:<id>) of a history command. */
+export function entityFlag(entity: string): string {
+  try {
+    parseEntity(entity);
+  } catch (err) {
+    throw new CallwatchError('CW_ERR_CLI_USAGE', `--entity: ${(err as Error).message}`, { cause: err });
+  }
+  return entity;
 }
 
 /** TimeRange is a half-open interval of epoch milliseconds, [from, to). */

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { CallwatchError, parseEntity } from '@callwatch/core';
+import { CallwatchError } from '@callwatch/core';
 import { alertTimeline, configTrail, DEFAULT_TIMELINE_LIMIT, type ConfigDocument, type ConfigKind, type Timeline, type TrailEntry } from '@callwatch/clickhouse';
 import { templateChanges } from '@callwatch/notify';
 import { classChanges, ruleChanges } from '@callwatch/rules';
 import type { CustomerClass, Rule, Silence, Template } from '@callwatch/schemas';
-import { timeRange, withHistory } from '../history';
+import { entityFlag, timeRange, withHistory } from '../history';
 import { formatAudit, formatTimeline, HISTORY_FORMATS, type AuditLine, type HistoryFormat } from './history-format';
 
 /** RangeFlags are the time flags every history command takes: `--since`, or `--from` and `--to`. */
@@ -45,16 +45,6 @@ function checkFormat(format = 'table'): HistoryFormat {
   return format as HistoryFormat;
 }
 
-function checkEntity(entity: string | undefined): string | undefined {
-  if (entity === undefined) return undefined;
-  try {
-    parseEntity(entity);
-  } catch (err) {
-    throw new CallwatchError('CW_ERR_CLI_USAGE', `--entity: ${(err as Error).message}`, { cause: err });
-  }
-  return entity;
-}
-
 function checkLimit(limit: string | undefined): number {
   if (limit === undefined) return DEFAULT_TIMELINE_LIMIT;
   if (!/^\d+$/.test(limit.trim()) || Number(limit) < 1) throw usage(`--limit: expected a whole number of lines, 1 or more, got "${limit}"`);
@@ -77,7 +67,7 @@ export async function historyAlerts(flags: AlertHistoryFlags, options: HistoryCo
   const { env = process.env, print = stdout, warn = stderr, now = Date.now() } = options;
   const format = checkFormat(flags.format);
   const limit = checkLimit(flags.limit);
-  const filter = { ...timeRange(flags, now), ruleId: flags.rule, entity: checkEntity(flags.entity), includeTests: flags.includeTests ?? false, limit };
+  const filter = { ...timeRange(flags, now), ruleId: flags.rule, entity: flags.entity === undefined ? undefined : entityFlag(flags.entity), includeTests: flags.includeTests ?? false, limit };
   const timeline = await withHistory(env, (history) => alertTimeline(history, filter));
   print(formatTimeline(timeline.lines, format));
   if (timeline.truncated) warn(`showing the newest ${limit} lines; older ones in the range were left out (narrow the range or raise --limit)`);

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { CallwatchError, parseEntity } from '@callwatch/core';
+import { CallwatchError } from '@callwatch/core';
 import { alignedRange, STATS_INTERVALS, trafficStats, type StatsInterval, type TrafficStat } from '@callwatch/clickhouse';
 import type { ChartFormat } from '@callwatch/notify';
-import { timeRange, withHistory } from '../history';
+import { entityFlag, timeRange, withHistory } from '../history';
 import { renderStatsChart, type ChartArea } from './stats-chart';
 import { formatStats, rangeLabel, STATS_AREAS, STATS_FORMATS, type StatsArea, type StatsFormat } from './stats-format';
 
@@ -36,16 +36,6 @@ const usage = (message: string) => new CallwatchError('CW_ERR_CLI_USAGE', messag
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw usage(`${flag}: expected ${allowed.join(', ')}, got "${value}"`);
   return value as T;
-}
-
-function checkEntity(entity: string | undefined): string | undefined {
-  if (entity === undefined) return undefined;
-  try {
-    parseEntity(entity);
-  } catch (err) {
-    throw new CallwatchError('CW_ERR_CLI_USAGE', `--entity: ${(err as Error).message}`, { cause: err });
-  }
-  return entity;
 }
 
 // `--area asr ner` and `--area asr,ner` both work.
@@ -84,7 +74,7 @@ export async function showStats(flags: StatsFlags, options: StatsCommandOptions 
   const format = oneOf<StatsFormat>('--format', flags.format ?? 'table', STATS_FORMATS);
   const chosen = checkAreas(flags.area);
   const areas = chosen.length > 0 ? chosen : STATS_AREAS;
-  const entity = checkEntity(flags.entity);
+  const entity = flags.entity === undefined ? undefined : entityFlag(flags.entity);
   const chart = checkChart(flags.chart, entity, chosen);
   const query = { entity, by, ...timeRange(flags, now, DEFAULT_SINCE[by]) };
   const rows = await withHistory(env, (history) => trafficStats(history, query));

@@ -65,7 +65,8 @@ describe('credit and credit_used gauges, from account snapshots to alerts, on re
     await eventually(async () => expect(await entityStatus(unlimited, scope.env)).toMatchObject({ balance: -85, credit: null, creditUsed: null }));
 
     // A report carries the value, or null for the account without a limit; still no alert for it.
-    const tick = scheduleTicks({ cron: '* * * * *', timezone: 'UTC' }, Date.now(), Date.now() + 120_000, 1)[0] as number;
+    // The first tick after the evaluator's frozen clock: every tick between that clock and the new one is reported.
+    const tick = scheduleTicks({ cron: '* * * * *', timezone: 'UTC' }, clock, clock + 120_000, 1)[0] as number;
     clock = tick + 5_000;
     const all = await collect(scope, scope.topics.alert, 'alert', (m) => m.filter((a) => a.value.type === 'report').length >= 2);
     expect(all.filter((m) => m.value.type === 'report').map((m) => [m.value.entity, m.value.value, m.value.at_ms]).sort()).toEqual([

@@ -17,9 +17,13 @@ REPO_ROOT=$(cd "$INFRA_DIR/.." && pwd)
 : "${MOTO_VERSION=5.2.5}"
 : "${KAFKA_PORT:=19092}"
 : "${KAFKA_CONTROLLER_PORT:=19093}"
+: "${KAFKA_SASL_SSL_PORT:=19094}"
+: "${KAFKA_SSL_PORT:=19095}"
 : "${REGISTRY_PORT:=18081}"
 : "${REDIS_PORT:=16379}"
+: "${REDIS_TLS_PORT:=16380}"
 : "${REDIS_CLUSTER_PORT:=17001}"
+: "${REDIS_CLUSTER_TLS_PORT:=17101}"
 : "${MOTO_PORT:=15000}"
 : "${KAFKA_HEAP:=768m}"
 : "${REGISTRY_HEAP:=512m}"
@@ -64,7 +68,7 @@ abs_dirs() {
 
 check_config() {
   local var
-  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REDIS_PORT REDIS_CLUSTER_PORT MOTO_PORT CALLWATCH_START_TIMEOUT; do
+  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_SASL_SSL_PORT KAFKA_SSL_PORT REGISTRY_PORT REDIS_PORT REDIS_TLS_PORT REDIS_CLUSTER_PORT REDIS_CLUSTER_TLS_PORT MOTO_PORT CALLWATCH_START_TIMEOUT; do
     if ! [[ ${!var} =~ ^[0-9]+$ ]] || ((${!var} < 1 || ${!var} > 65535)); then
       die "$var must be a number between 1 and 65535, got '${!var}'"
     fi
@@ -83,6 +87,27 @@ ports_of() {
 ports_file() { printf '%s\n' "$CALLWATCH_RUN_DIR/$1/$1.ports"; }
 # recorded_ports NAME: the ports NAME's running process was started with.
 recorded_ports() { cat "$(ports_file "$1")" 2>/dev/null || true; }
+
+# ports_match NAME: true when NAME's running process was started with this environment's ports. A port setting it
+# was started without (one added to infra since, such as Kafka's TLS listeners) does not count against it: the
+# process still serves everyone on its other ports, and ports_missing names what it lacks.
+ports_match() {
+  local word current
+  current=" $(ports_of "$1") "
+  for word in $(recorded_ports "$1"); do
+    [[ $current == *" $word "* ]] || return 1
+  done
+}
+
+# ports_missing NAME: the port settings of NAME that its running process was started without.
+ports_missing() {
+  local var out=() recorded
+  recorded=" $(recorded_ports "$1") "
+  for var in $("$1"_port_vars); do
+    [[ $recorded == *" $var="* ]] || out+=("$var")
+  done
+  echo "${out[*]}"
+}
 
 comp_dir() { printf '%s\n' "$CALLWATCH_RUN_DIR/$1"; }
 pid_file() { printf '%s\n' "$CALLWATCH_RUN_DIR/$1/$1.pid"; }
@@ -254,10 +279,10 @@ mvn_fetch() {
 
 component_env() {
   case $1 in
-  kafka) printf 'export KAFKA_BROKERS=%s:%s\n' "$HOST" "$KAFKA_PORT" ;;
+  kafka) kafka_env ;;
   registry) printf 'export SCHEMA_REGISTRY_URL=http://%s:%s/apis/ccompat/v7\n' "$HOST" "$REGISTRY_PORT" ;;
-  redis) printf 'export REDIS_URL=redis://%s:%s\n' "$HOST" "$REDIS_PORT" ;;
-  redis-cluster) printf 'export REDIS_CLUSTER_URL=redis-cluster://%s:%s,%s:%s,%s:%s\n' "$HOST" "$REDIS_CLUSTER_PORT" "$HOST" $((REDIS_CLUSTER_PORT + 1)) "$HOST" $((REDIS_CLUSTER_PORT + 2)) ;;
+  redis) redis_env ;;
+  redis-cluster) redis-cluster_env ;;
   moto) printf 'export AWS_ENDPOINT_URL=http://%s:%s\n' "$HOST" "$MOTO_PORT" ;;
   esac
 }

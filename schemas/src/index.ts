@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Type } from 'avsc';
 import type { SchemaTypes } from './generated';
 
 export * from './generated';
@@ -28,4 +29,15 @@ export function avroSchema(name: SchemaName): object {
     cache.set(name, schema);
   }
   return schema;
+}
+
+const types = new Map<SchemaName, Type>();
+
+/** invalidFields lists the paths of a value's fields that do not match an Avro schema (none: a producer would take it). */
+export function invalidFields(name: SchemaName, value: unknown): string[] {
+  let type = types.get(name);
+  if (!type) types.set(name, (type = Type.forSchema(avroSchema(name) as never)));
+  const invalid: string[] = [];
+  type.isValid(value, { errorHook: (path) => invalid.push(path.join('.') || '(record)') });
+  return invalid;
 }

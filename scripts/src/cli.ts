@@ -1,39 +1,9 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { CallwatchError } from '@callwatch/core';
-import { registerAlerts } from './commands/alerts';
-import { registerBacktest } from './commands/backtest';
-import { registerClasses } from './commands/classes';
-import { registerDb } from './commands/db';
-import { registerHistory } from './commands/history';
-import { registerPenalties } from './commands/penalties';
-import { registerReplay } from './commands/replay';
-import { registerRules } from './commands/rules';
-import { registerSchemasCommand } from './commands/schemas';
-import { registerSilence } from './commands/silence';
-import { registerSimulate } from './commands/simulate';
-import { registerStats } from './commands/stats';
-import { registerStatus } from './commands/status';
-import { registerTemplates } from './commands/templates';
+import { callwatchProgram } from './program';
 
-const program = new Command('callwatch')
-  .description('callwatch: real-time threshold alerts for VoIP operators.\nConnection settings come from the environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, TOPIC_PREFIX;\nthe history (stats, history, backtest, db): RECORDER_URL, or CLICKHOUSE_URL for a ClickHouse server.')
-  .showHelpAfterError()
-  .exitOverride();
-registerRules(program);
-registerTemplates(program);
-registerAlerts(program);
-registerSimulate(program);
-registerStatus(program);
-registerStats(program);
-registerReplay(program);
-registerBacktest(program);
-registerPenalties(program);
-registerSilence(program);
-registerClasses(program);
-registerSchemasCommand(program);
-registerHistory(program);
-registerDb(program);
+const program = callwatchProgram();
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0), // a command may set exitCode (rules diff --exit-code)

@@ -18,3 +18,4 @@ export * from './commands/classes-manage';
 export * from './commands/rules-test';
 export * from './commands/rule-test-report';
 export * from './backtest';
+export * from './program';

@@ -5,8 +5,9 @@ import { loadConfig } from '@callwatch/core';
 import { applyRules, liftPenalty, listPenalties } from '@callwatch/cli';
 import { ENFORCER_ENV, startEnforcer, type Enforcer } from '@callwatch/enforcer';
 import { connect, type Connection } from '@callwatch/kafka';
+import { createRedis } from '@callwatch/redis';
 import type { Action, AlertEvent } from '@callwatch/schemas';
-import { collect, testScope, type TestScope } from '../support/harness';
+import { collect, eventually, testScope, type TestScope } from '../support/harness';
 
 const RULES = `
 - { id: short, title: Short penalty, scope: { all: customers }, area: asr, operator: "<=", threshold: 10, sample_period: 5m, level: critical, penalty: 2s, notify: [] }
@@ -92,5 +93,37 @@ describe.each([
     expect((await actionsOf(entity, 2))[1]).toMatchObject({ type: 'enable', reason: 'lifted by noc: customer paid' });
     await expect(liftPenalty(entity, { env: scope.env })).rejects.toThrow(/has no active penalty/);
     expect((await listPenalties(scope.env)).map((p) => p.entity)).toEqual([`carrier:other-${scope.id}`]);
+  });
+
+  // What Redis restarting empty does to this test's keys (the chaos suite restarts a real one).
+  const loseRedisState = async () => {
+    const client = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    await client.exists(scope.env.REDIS_KEY_PREFIX as string); // connected, a Cluster client knows its primaries
+    const nodes = 'nodes' in client && typeof client.nodes === 'function' ? (client.nodes as (role: string) => typeof client[])('master') : [client];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${scope.env.REDIS_KEY_PREFIX}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) await node.del(key);
+      } while (cursor !== '0');
+    }
+    client.disconnect();
+  };
+
+  it('puts back the running penalties from the action topic when Redis lost them, and enables each once', async () => {
+    enforcer ??= await start();
+    const ending = `customer:lost-${scope.id}`;
+    const running = `carrier:lost-${scope.id}`;
+    const at = Date.now();
+    await fire('short', ending, at);
+    await fire('long', running, at);
+    await eventually(async () => expect((await listPenalties(scope.env)).map((p) => p.entity)).toEqual(expect.arrayContaining([ending, running])));
+    await loseRedisState();
+    expect((await actionsOf(ending, 2)).map((a) => [a.type, a.until_ms])).toEqual([['disable', at + 2_000], ['enable', null]]);
+    expect(await listPenalties(scope.env)).toEqual(expect.arrayContaining([expect.objectContaining({ entity: running, until_ms: at + 3_600_000, rule_id: 'long' })]));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await actionsOf(ending, 2)).toHaveLength(2);
+    expect(await actionsOf(running, 1)).toHaveLength(1);
   });
 });

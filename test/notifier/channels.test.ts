@@ -80,7 +80,9 @@ describe('notifier webhook, Slack and Pushover channels', () => {
     expect(slack.received).toHaveLength(1);
     const payload = JSON.parse(slack.received[0]?.body ?? '') as { text: string; attachments: Array<{ color: string; text: string }> };
     expect(payload.text).toBe(body.subject);
-    expect(payload.attachments).toEqual([expect.objectContaining({ color: '#d0021b', text: body.text })]);
+    // Slack reads <…> as markup: the plain-text body goes with &, < and > escaped (docs/channels.md).
+    const slackText = body.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(payload.attachments).toEqual([expect.objectContaining({ color: '#d0021b', text: slackText })]);
     expect(slack.received[0]?.headers['idempotency-key']).toBe(alert.event_id);
 
     expect(pushover.received).toHaveLength(1);

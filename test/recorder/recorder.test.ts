@@ -14,6 +14,7 @@ import { collect, eventually, testScope, type TestScope } from '../support/harne
 const main = join(__dirname, '..', '..', 'services', 'recorder', 'dist', 'main.js');
 const CUSTOMERS = 40;
 const CDRS = 12_000;
+const TOKEN = 'recorder-test-token-0123456789';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -62,6 +63,8 @@ describe('recorder', () => {
       CLICKHOUSE_PATH: dir,
       METRICS_PORT: String(port),
       RECORDER_URL: `http://127.0.0.1:${port}`,
+      // /query wants it even on loopback once it is set; the CLI's openHistory below sends it from the same setting.
+      API_TOKEN: TOKEN,
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       // Small batches: hundreds of inserts, so the kills land while it writes.
       RECORDER_BATCH_BYTES: '1',
@@ -69,7 +72,7 @@ describe('recorder', () => {
       LOG_LEVEL: 'info',
     };
     producer = await connect(loadConfig(RECORDER_ENV, env), `${scope.id}-switch`, ['cdr', 'alert', 'rule']);
-    history = recorderReader(`http://127.0.0.1:${port}`);
+    history = recorderReader(`http://127.0.0.1:${port}`, { token: TOKEN });
   });
 
   afterAll(async () => {
@@ -161,6 +164,10 @@ describe('recorder', () => {
     expect(await cli.rows('SELECT toString(count()) AS n FROM alerts')).toEqual([{ n: '1' }]);
     await expect(cli.rows('DROP TABLE cdrs')).rejects.toThrow(/readonly/i);
     await expect(cli.rows('INSERT INTO alerts (event_id) VALUES (1)')).rejects.toThrow(/readonly/i);
+    // Without the token the recorder reads no query at all.
+    const anonymous = await fetch(`http://127.0.0.1:${port}/query`, { method: 'POST', body: JSON.stringify({ query: 'SELECT 1' }) });
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="callwatch"']);
+    await expect(recorderReader(`http://127.0.0.1:${port}`).rows('SELECT 1')).rejects.toThrow(/wants an API token/);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/callwatch_recorder_rows_total\{table="cdrs"[^}]*\} \d+/);
     expect(metrics).toMatch(/callwatch_recorder_insert_seconds_count\{[^}]*table="alerts"[^}]*\} [1-9]/);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { COMMON_ENV, loadConfig } from '@callwatch/core';
 import {
-  RegistryCodec, callwatchTopicSpecs, createKafka, ensureTopics, topicNames, type Kafka, type TopicNames,
+  RegistryCodec, callwatchTopicSpecs, connectionSecurity, createKafka, ensureTopics, topicNames, type Kafka, type TopicNames,
 } from '@callwatch/kafka';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 
@@ -32,10 +32,11 @@ export async function testScope(name: string, overrides: NodeJS.ProcessEnv = {})
     ...overrides,
   };
   const common = loadConfig(COMMON_ENV, env);
-  const kafka = createKafka({ brokers: common.KAFKA_BROKERS, clientId: id });
+  const security = connectionSecurity(common);
+  const kafka = createKafka({ brokers: common.KAFKA_BROKERS, clientId: id, security: security.kafka });
   const topics = topicNames(common.TOPIC_PREFIX);
   await ensureTopics(kafka, callwatchTopicSpecs(topics, common.TOPIC_PARTITIONS));
-  const codec = new RegistryCodec(common.SCHEMA_REGISTRY_URL);
+  const codec = new RegistryCodec(security.registry);
   return { id, env, topics, kafka, codec };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CallwatchError } from '@callwatch/core';
+import { CallwatchError, apiToken } from '@callwatch/core';
 import { createClickHouse, type ClickHouseClient } from './client';
 import { readOnlyQuery } from './statements';
 
@@ -32,18 +32,34 @@ export function clickHouseReader(client: ClickHouseClient, source: string): Hist
 /** QUERY_PATH is where the recorder answers read-only queries: POST {"query", "params"} → {"rows"} or {"error"}. */
 export const QUERY_PATH = '/query';
 
+/** RecorderClientOptions are how the CLI calls the recorder: the bearer token its /query wants (API_TOKEN), and a time limit. */
+export interface RecorderClientOptions {
+  token?: string | null;
+  timeoutMs?: number;
+}
+
+const queryRequest = (query: string, params: QueryParams, token: string | null | undefined): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify({ query, params }),
+});
+
+// The recorder refuses a caller (401, 403) before it reads a query: say which setting to fix, on which side.
+function refusal(url: string, status: number, token: string | null | undefined): CallwatchError | null {
+  if (status === 403) return new CallwatchError('CW_ERR_HISTORY', `the recorder at ${url} serves no queries: it listens beyond loopback and has no API token; set API_TOKEN (or API_TOKEN_FILE) on the recorder and here`);
+  if (status !== 401) return null;
+  return new CallwatchError('CW_ERR_HISTORY', token ? `the recorder at ${url} refused the API token: API_TOKEN (or API_TOKEN_FILE) here is not the recorder's` : `the recorder at ${url} wants an API token: set API_TOKEN (or API_TOKEN_FILE) to the recorder's`);
+}
+
 /** recorderReader reads through the recorder that owns the embedded data. */
-export function recorderReader(url: string, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): HistoryReader {
+export function recorderReader(url: string, { token = null, timeoutMs = 60_000 }: RecorderClientOptions = {}): HistoryReader {
   const endpoint = `${url.replace(/\/$/, '')}${QUERY_PATH}`;
   return {
     source: `the recorder at ${url}`,
     rows: async <T>(query: string, params: QueryParams = {}) => {
-      const response = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, params }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const response = await fetch(endpoint, { ...queryRequest(query, params, token), signal: AbortSignal.timeout(timeoutMs) });
+      const refused = refusal(url, response.status, token);
+      if (refused) throw refused;
       const body = (await response.json().catch(() => ({ error: `HTTP ${response.status} without a JSON body` }))) as { rows?: T[]; error?: string };
       if (!response.ok || !body.rows) throw new CallwatchError('CW_ERR_HISTORY', `the recorder at ${url} refused the query: ${body.error ?? `HTTP ${response.status}`}`);
       return body.rows;
@@ -60,6 +76,8 @@ export interface HistoryOptions {
   CLICKHOUSE_DATABASE: string;
   CLICKHOUSE_PATH: string;
   RECORDER_URL: string;
+  API_TOKEN: string;
+  API_TOKEN_FILE: string;
 }
 
 /**
@@ -88,19 +106,20 @@ export function openClickHouse(options: HistoryOptions): ClickHouseClient {
   });
 }
 
-/** recorderAnswers tells whether a recorder answers read-only queries at `url` (it owns the embedded data then). */
-export async function recorderAnswers(url: string): Promise<boolean> {
+/**
+ * recorderAnswers tells whether a recorder answers read-only queries at `url` (it owns the embedded data then); one
+ * that is there but refuses this caller is an error, not an absent recorder, so nothing opens the folder it holds.
+ */
+export async function recorderAnswers(url: string, token: string | null = null): Promise<boolean> {
+  let response: Response;
   try {
-    const response = await fetch(`${url.replace(/\/$/, '')}${QUERY_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'SELECT 1 AS ok' }),
-      signal: AbortSignal.timeout(2_000),
-    });
-    return response.ok;
+    response = await fetch(`${url.replace(/\/$/, '')}${QUERY_PATH}`, { ...queryRequest('SELECT 1 AS ok', {}, token), signal: AbortSignal.timeout(2_000) });
   } catch {
     return false;
   }
+  const refused = refusal(url, response.status, token);
+  if (refused) throw refused;
+  return response.ok;
 }
 
 /**
@@ -109,7 +128,8 @@ export async function recorderAnswers(url: string): Promise<boolean> {
  */
 export async function openHistory(options: HistoryOptions): Promise<HistoryReader> {
   if (options.CLICKHOUSE_URL) return clickHouseReader(openClickHouse(options), `ClickHouse at ${options.CLICKHOUSE_URL}`);
-  if (await recorderAnswers(options.RECORDER_URL)) return recorderReader(options.RECORDER_URL);
+  const token = apiToken(options);
+  if (await recorderAnswers(options.RECORDER_URL, token)) return recorderReader(options.RECORDER_URL, { token });
   if (!existsSync(options.CLICKHOUSE_PATH)) {
     throw new CallwatchError(
       'CW_ERR_HISTORY',

@@ -21,7 +21,8 @@ export function configurationMarkdown(sections: readonly ConfigSection[], prefac
     out.push(`## ${title}`, '', intro.trim(), '', '| variable | default | meaning |', '|---|---|---|');
     for (const [name, spec] of Object.entries(specs)) {
       if (name in shared) continue;
-      out.push(`| \`${name}\` | ${formatDefault(name, spec.default)} | ${escapeCell(spec.doc)} |`);
+      const doc = spec.secret ? `${spec.doc} (secret: never logged or shown)` : spec.doc;
+      out.push(`| \`${name}\` | ${formatDefault(name, spec.default)} | ${escapeCell(doc)} |`);
     }
     out.push('');
   }

@@ -1,5 +1,6 @@
 import { CallwatchError } from './errors';
-import { env, loadConfig, parsers } from './config';
+import { env, loadConfig, parsers, secretEnv } from './config';
+import { configurationMarkdown } from './config-doc';
 import { redisClusterNodes } from './redis-url';
 
 describe('loadConfig', () => {
@@ -27,6 +28,17 @@ describe('loadConfig', () => {
     expect(e.message).toContain('PORT: expected a port 0-65535, got 99999');
     expect(e.message).toContain('BROKERS is required (Kafka brokers)');
     expect(e.message).toContain('MODE: expected one of fast, safe, got "turbo"');
+  });
+});
+
+describe('secret variables', () => {
+  it('never show their value, in an error or in the configuration reference', () => {
+    const failing = { ...secretEnv('API token'), parse: (raw: string) => { throw new Error(`expected hex, got "${raw}"`); } };
+    expect(() => loadConfig({ TOKEN: failing }, { TOKEN: 'hunter2' })).toThrow('TOKEN: invalid (the value is secret, so not shown) (API token)');
+    expect(() => loadConfig({ TOKEN: failing }, { TOKEN: 'hunter2' })).not.toThrow(/hunter2/);
+    expect(loadConfig({ TOKEN: secretEnv('API token') }, { TOKEN: 'hunter2' })).toEqual({ TOKEN: 'hunter2' });
+    const doc = configurationMarkdown([{ title: 'T', intro: '', specs: { TOKEN: secretEnv('API token') } }], '');
+    expect(doc).toContain('| `TOKEN` | (empty) | API token (secret: never logged or shown) |');
   });
 });
 

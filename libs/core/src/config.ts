@@ -1,17 +1,25 @@
 import { parseDuration } from './durations';
 import { CallwatchError } from './errors';
-import { redisClusterNodes } from './redis-url';
+import { redactUrl } from './redact';
+import { parseRedisUrl } from './redis-url';
 
 /** EnvSpec describes one environment variable: how to parse it, its default, and what it is for. */
 export interface EnvSpec<T> {
   parse: (raw: string) => T;
   default?: T;
   doc: string;
+  /** a password or key: its value never appears in an error message or in the docs */
+  secret?: boolean;
 }
 
 /** env builds the spec of one variable; `parse` throws a plain Error whose message says what was expected. */
 export function env<T>(parse: (raw: string) => T, doc: string, defaultValue?: T): EnvSpec<T> {
   return defaultValue === undefined ? { parse, doc } : { parse, doc, default: defaultValue };
+}
+
+/** secretEnv builds the spec of a password or key (empty by default), whose value no message ever shows. */
+export function secretEnv(doc: string): EnvSpec<string> {
+  return { parse: (raw) => raw, doc, default: '', secret: true };
 }
 
 const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
@@ -48,14 +56,17 @@ export const parsers = {
     if (n <= 0) throw new Error(`expected a positive size in bytes, such as 1048576 or 4MiB, got "${raw}"`);
     return n;
   },
-  /** A Redis URL: redis:// or rediss:// for a standalone Redis, redis-cluster://host:port,… for a Redis Cluster. */
-  redisUrl: (raw: string): string => (redisClusterNodes(raw.trim()) ? raw.trim() : parsers.url(raw)),
+  /** A Redis URL (see REDIS_URL_FORMS): redis:// or rediss:// for a standalone Redis, redis-cluster:// or rediss-cluster:// for a Cluster. */
+  redisUrl: (raw: string): string => {
+    parseRedisUrl(raw);
+    return raw.trim();
+  },
   list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
   url: (raw: string): string => {
     try {
       return new URL(raw).toString().replace(/\/$/, '');
     } catch {
-      throw new Error(`expected a URL, got "${raw}"`);
+      throw new Error(`expected a URL, got "${redactUrl(raw)}"`);
     }
   },
   /** A comma-separated list whose every item is one of `values`. */
@@ -96,7 +107,7 @@ export function loadConfig<S extends Specs>(specs: S, source: NodeJS.ProcessEnv 
     try {
       out[name] = spec.parse(raw);
     } catch (err) {
-      problems.push(`${name}: ${(err as Error).message} (${spec.doc})`);
+      problems.push(`${name}: ${spec.secret ? 'invalid (the value is secret, so not shown)' : (err as Error).message} (${spec.doc})`);
     }
   }
   if (problems.length > 0) {

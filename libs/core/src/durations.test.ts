@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from './durations';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from './durations';
 
 describe('durations', () => {
   it.each([
@@ -14,6 +14,12 @@ describe('durations', () => {
 
   it.each(['', '15', 'm', '15 minutes', '-5m', '1h junk'])('rejects %j', (text) => {
     expect(() => parseDuration(text)).toThrow(/expected a duration/);
+  });
+
+  it('rejects a duration past 36500 days, which would take times past what a date can hold', () => {
+    expect(parseDuration('36500d')).toBe(MAX_DURATION_MS);
+    expect(() => parseDuration('99999999999h')).toThrow('expected a duration of at most 36500d, got "99999999999h"');
+    expect(() => parseDuration(MAX_DURATION_MS + 1)).toThrow('at most 36500d');
   });
 
   it.each([

@@ -1,9 +1,13 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** MAX_DURATION_MS is the longest duration accepted, 36500 days: a time plus it is still a date, and a safe integer. */
+export const MAX_DURATION_MS = 36_500 * 86_400_000;
+
 /** parseDuration turns "15m", "1h30m", "90s", "0" or a number of milliseconds into milliseconds; it throws on anything else. */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) throw new Error(`expected a duration such as 15m, got ${input}`);
+    if (input > MAX_DURATION_MS) throw new Error(`expected a duration of at most 36500d, got ${input}`);
     return input;
   }
   const text = input.trim();
@@ -17,6 +21,7 @@ export function parseDuration(input: string | number): number {
     consumed = re.lastIndex;
   }
   if (consumed !== text.length || consumed === 0) throw new Error(`expected a duration such as 15m, 1h or 90s, got "${input}"`);
+  if (total > MAX_DURATION_MS) throw new Error(`expected a duration of at most 36500d, got "${input}"`);
   return Math.round(total);
 }
 

@@ -1,10 +1,13 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import { createLogger } from '@callwatch/core';
+import type { KafkaSecurity } from './security';
 
 /** KafkaConfig is what a service needs to reach its Kafka cluster. */
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL, from connectionSecurity(); none: PLAINTEXT */
+  security?: KafkaSecurity;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -15,11 +18,13 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** createKafka builds the KafkaJS client with its logs routed to our structured logger (KafkaJS stays behind this module). */
-export function createKafka({ brokers, clientId }: KafkaConfig): Kafka {
+export function createKafka({ brokers, clientId, security }: KafkaConfig): Kafka {
   const log = createLogger(`kafkajs:${clientId}`);
   return new Kafka({
     clientId,
     brokers,
+    ssl: security?.ssl,
+    sasl: security?.sasl,
     connectionTimeout: 5_000,
     retry: { initialRetryTime: 200, retries: 10 },
     logLevel: KafkaLogLevel.WARN,

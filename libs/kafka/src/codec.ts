@@ -2,6 +2,7 @@ import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-sc
 import { Type, type Resolver } from 'avsc';
 import { CallwatchError, retry } from '@callwatch/core';
 import { avroSchema, type SchemaName, type SchemaTypes } from '@callwatch/schemas';
+import { registryRequest, type RegistryAccess, type RegistryResponse } from './registry-http';
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
@@ -14,10 +15,19 @@ export class RegistryCodec {
   private readonly registry: SchemaRegistry;
   private readonly readers = new Map<SchemaName, { id: number; type: Type }>();
   private readonly writers = new Map<number, Type>();
+  // Ids the registry knows under a schema that is not Avro (Protobuf, JSON Schema) or not one avsc can read: their
+  // messages are dead-lettered like any other undecodable message, rather than failing every batch that holds one.
+  private readonly unreadable = new Map<number, string>();
   private readonly resolvers = new Map<string, Resolver>();
 
-  constructor(private readonly url: string) {
-    this.registry = new SchemaRegistry({ host: url });
+  private readonly access: RegistryAccess;
+  private readonly url: string;
+
+  /** A plain URL is a registry without auth or a CA of its own; connectionSecurity() makes the access of a configured one. */
+  constructor(access: RegistryAccess | string) {
+    this.access = typeof access === 'string' ? { url: access } : access;
+    this.url = this.access.url;
+    this.registry = new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.access.agent });
   }
 
   /** register registers our schema for a topic's value subject (BACKWARD compatible) and makes it the one we encode with. */
@@ -26,7 +36,7 @@ export class RegistryCodec {
     const subject = `${topic}-value`;
     const attempt = () => retry(
       () => this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
-      { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) },
+      { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) && !deniedStatus(err) },
     );
     try {
       let registered: { id: number };
@@ -46,17 +56,25 @@ export class RegistryCodec {
       this.writers.set(id, type);
       return id;
     } catch (err) {
+      const status = deniedStatus(err);
+      if (status) throw this.denied(status, `registering schema ${name} for subject ${subject}`, err);
       throw new CallwatchError('CW_ERR_REGISTRY', `could not register schema ${name} for subject ${subject} at ${this.url}: ${(err as Error).message}`, { cause: err });
     }
   }
 
   private async setBackward(subject: string): Promise<void> {
-    const response = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-      body: JSON.stringify({ compatibility: 'BACKWARD' }),
-    });
-    if (!response.ok) throw new CallwatchError('CW_ERR_REGISTRY', `setting BACKWARD on ${subject}: HTTP ${response.status} ${await response.text()}`);
+    const response = await registryRequest(this.access, 'PUT', `/config/${encodeURIComponent(subject)}`, JSON.stringify({ compatibility: 'BACKWARD' }));
+    if (response.status === 401 || response.status === 403) throw this.denied(response.status, `setting BACKWARD on ${subject}`);
+    if (response.status >= 300) throw new CallwatchError('CW_ERR_REGISTRY', `setting BACKWARD on ${subject}: HTTP ${response.status} ${response.body}`);
+  }
+
+  /** denied is the error of a registry that refused our credentials: no retry fixes that. */
+  private denied(status: number, what: string, cause?: unknown): CallwatchError {
+    const fix = this.access.auth
+      ? 'check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD'
+      : 'it wants credentials: set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD';
+    const reason = status === 401 ? 'Unauthorized' : 'Forbidden';
+    return new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} answered ${status} ${reason} to ${what}: ${fix}`, { retriable: false, cause, details: { status } });
   }
 
   /** encode serialises a value with the registered schema; it throws CW_ERR_DECODE naming the bad fields. */
@@ -89,7 +107,7 @@ export class RegistryCodec {
     for (const buffer of buffers) {
       try {
         const id = this.schemaId(buffer);
-        if (!this.writers.has(id)) unknown.add(id);
+        if (!this.writers.has(id) && !this.unreadable.has(id)) unknown.add(id);
       } catch {
         // decode() reports the bad header for this message.
       }
@@ -101,7 +119,10 @@ export class RegistryCodec {
   decode<N extends SchemaName>(name: N, buffer: Buffer | null): SchemaTypes[N] {
     const id = this.schemaId(buffer);
     const writer = this.writers.get(id);
-    if (!writer) throw new CallwatchError('CW_ERR_DECODE', `unknown schema id ${id}: the registry does not know it`);
+    if (!writer) {
+      const why = this.unreadable.get(id);
+      throw new CallwatchError('CW_ERR_DECODE', why === undefined ? `unknown schema id ${id}: the registry does not know it` : `schema id ${id} is not an Avro schema callwatch can read: ${why}`);
+    }
     const reader = this.readerType(name);
     try {
       const body = (buffer as Buffer).subarray(HEADER_BYTES);
@@ -136,24 +157,41 @@ export class RegistryCodec {
 
   private async fetchWriter(id: number): Promise<void> {
     const response = await retry(async () => {
-      let res: Response;
+      let res: RegistryResponse;
       try {
-        res = await fetch(`${this.url}/schemas/ids/${id}`);
+        res = await registryRequest(this.access, 'GET', `/schemas/ids/${id}`);
       } catch (err) {
         throw new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} unreachable: ${(err as Error).message}`, { cause: err });
       }
       if (res.status >= 500) throw new CallwatchError('CW_ERR_REGISTRY', `schema registry answered ${res.status}`);
       return res;
     }, { retries: 3 });
+    // Without access every id would look unknown, and every message would go to a dead-letter topic.
+    if (response.status === 401 || response.status === 403) throw this.denied(response.status, `reading schema id ${id}`);
     // A 404 means the id is unknown: decode() then sends each such message to the dead-letter topic.
-    if (!response.ok) return;
+    if (response.status >= 300) return;
+    let body: { schema?: unknown; schemaType?: unknown };
     try {
-      const body = (await response.json()) as { schema: string };
-      this.writers.set(id, Type.forSchema(JSON.parse(body.schema) as never));
+      body = JSON.parse(response.body) as typeof body;
     } catch (err) {
-      throw new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} answered schema id ${id} with no Avro schema that can be read: ${(err as Error).message}`, { cause: err });
+      throw new CallwatchError('CW_ERR_REGISTRY', `schema registry ${this.url} answered schema id ${id} with no JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (body.schemaType !== undefined && body.schemaType !== 'AVRO') {
+      this.unreadable.set(id, `the registry holds a ${String(body.schemaType)} schema under it`);
+      return;
+    }
+    try {
+      this.writers.set(id, Type.forSchema(JSON.parse(String(body.schema)) as never));
+    } catch (err) {
+      this.unreadable.set(id, (err as Error).message);
     }
   }
+}
+
+/** deniedStatus is 401 or 403 when the registry client's error says the registry refused our credentials. */
+function deniedStatus(err: unknown): 401 | 403 | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return status === 401 || status === 403 ? status : undefined;
 }
 
 const jsonTypes = new Map<SchemaName, Type>();

@@ -17,7 +17,8 @@ export class CompactedTable<N extends SchemaName> {
   private groupId = '';
 
   constructor(
-    private readonly opts: { kafka: Kafka; codec: RegistryCodec; publisher: Publisher; log: Logger; topic: string; schema: N; groupPrefix: string },
+    /** `deadLetter: false` logs and skips what cannot be decoded, for a topic that has no `.dlq` of its own. */
+    private readonly opts: { kafka: Kafka; codec: RegistryCodec; publisher: Publisher; log: Logger; topic: string; schema: N; groupPrefix: string; deadLetter?: boolean },
   ) {}
 
   /** start reads the topic from the beginning and resolves when the table holds everything published before the call. */

@@ -102,8 +102,28 @@ export interface BatchConsumer {
   stop(): Promise<void>;
 }
 
-/** failed wraps a handler's failure as retriable, so KafkaJS retries the batch and then restarts the consumer instead of stopping it. */
-function failed(groupId: string, err: unknown): CallwatchError {
+// KafkaJS's own answer to these is to rejoin the group at once; any other failure of a batch it retries.
+const GROUP_MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/**
+ * groupMembershipError finds, in an error or its causes, the KafkaJS error saying this consumer is no longer a member
+ * of its group as it was (a rebalance, or a broker that restarted and forgot the group), or returns undefined.
+ */
+export function groupMembershipError(err: unknown): Error | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (GROUP_MEMBERSHIP_ERRORS.has(String((e as Error & { type?: unknown }).type))) return e;
+  }
+  return undefined;
+}
+
+/**
+ * failed wraps a handler's failure as retriable, so KafkaJS retries the batch and then restarts the consumer instead
+ * of stopping it. A lost group membership is passed on as KafkaJS raised it: wrapped, KafkaJS would not see it,
+ * would retry the batch with a member id the group no longer knows until its retries ran out, and only then restart.
+ */
+function failed(groupId: string, err: unknown): Error {
+  const membership = groupMembershipError(err);
+  if (membership !== undefined) return membership;
   if (err instanceof CallwatchError && err.retriable) return err;
   return new CallwatchError('CW_ERR_BATCH_FAILED', `${groupId}: batch failed: ${(err as Error).message}`, { cause: err });
 }

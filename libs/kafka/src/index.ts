@@ -7,3 +7,5 @@ export * from './consumer';
 export * from './compacted-table';
 export type { Kafka, Producer, Consumer, IHeaders } from 'kafkajs';
 export * from './runtime';
+export * from './security';
+export type { RegistryAccess } from './registry-http';

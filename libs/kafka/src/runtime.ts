@@ -1,11 +1,13 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { SchemaName } from '@callwatch/schemas';
-import { COMMON_ENV, createLogger, startHealthServer, type ConfigOf, type HealthServer, type Logger } from '@callwatch/core';
+import { COMMON_ENV, apiToken, createLogger, startHealthServer, type ConfigOf, type HealthServer, type Logger } from '@callwatch/core';
+import { brokerAccessError, checkTls } from './broker-access';
 import { createKafka } from './client';
 import { RegistryCodec } from './codec';
 import { keyPartitioner } from './partitioner';
 import { Publisher } from './publisher';
 import { callwatchTopicSpecs, ensureTopics } from './admin';
+import { connectionSecurity, securitySummary } from './security';
 import { startBatchConsumer, type BatchConsumer, type BatchConsumerOptions } from './consumer';
 import { TOPIC_SCHEMAS, topicNames, type TopicNames } from './topics';
 
@@ -24,13 +26,21 @@ export interface Connection {
 
 /**
  * connect reaches Kafka and the registry, makes sure the topics exist, and registers the schemas of the topic
- * roles the caller uses (BACKWARD compatible), so a schema problem stops a service at start, not mid-stream.
+ * roles the caller uses (BACKWARD compatible), so a schema problem stops a service at start, not mid-stream. So
+ * do security settings that do not fit together, an untrusted certificate and a refused login.
  */
 export async function connect(config: CommonConfig, clientId: string, roles: Array<keyof TopicNames>): Promise<Connection> {
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId });
+  const security = connectionSecurity(config);
+  const brokers = config.KAFKA_BROKERS;
+  await checkTls(brokers, security.kafka);
+  const kafka = createKafka({ brokers, clientId, security: security.kafka });
   const topics = topicNames(config.TOPIC_PREFIX);
-  await ensureTopics(kafka, callwatchTopicSpecs(topics, config.TOPIC_PARTITIONS));
-  const codec = new RegistryCodec(config.SCHEMA_REGISTRY_URL);
+  try {
+    await ensureTopics(kafka, callwatchTopicSpecs(topics, config.TOPIC_PARTITIONS));
+  } catch (err) {
+    throw brokerAccessError(err, brokers, security.kafka);
+  }
+  const codec = new RegistryCodec(security.registry);
   for (const role of roles) await codec.register(TOPIC_SCHEMAS[role], topics[role]);
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
   await producer.connect();
@@ -48,9 +58,16 @@ export interface Runtime extends Connection {
 /** startRuntime is what every service wires first. */
 export async function startRuntime(service: string, config: CommonConfig, roles: Array<keyof TopicNames>): Promise<Runtime> {
   const log = createLogger(service, config.LOG_LEVEL);
-  const health = await startHealthServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, service });
-  const connection = await connect(config, `callwatch-${service}`, roles);
-  log.info({ brokers: config.KAFKA_BROKERS, registry: config.SCHEMA_REGISTRY_URL, metricsPort: health.port }, 'runtime ready');
+  const health = await startHealthServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, service, token: apiToken(config), log });
+  let connection: Connection;
+  try {
+    connection = await connect(config, `callwatch-${service}`, roles);
+  } catch (err) {
+    // A service that cannot connect does not start: its metrics port must not stay open.
+    await health.close();
+    throw err;
+  }
+  log.info({ brokers: config.KAFKA_BROKERS, ...securitySummary(config), metricsPort: health.port }, 'runtime ready');
   return {
     ...connection,
     log,

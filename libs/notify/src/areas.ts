@@ -12,8 +12,11 @@ export interface AreaFormat {
 const percent = (label: string, meaning: string): AreaFormat => ({ label, unit: '%', decimals: 1, money: false, meaning });
 const money = (label: string, meaning: string): AreaFormat => ({ label, unit: '', decimals: 2, money: true, meaning });
 
-/** AREA_FORMATS maps every threshold area of docs/design.md ("Entities and metrics") to how its values are shown. */
-export const AREA_FORMATS: Readonly<Record<string, AreaFormat>> = {
+/**
+ * AREA_FORMATS maps every threshold area of docs/design.md ("Entities and metrics") to how its values are shown. It has
+ * no prototype: an area such as `constructor` finds no format rather than Object's own.
+ */
+export const AREA_FORMATS: Readonly<Record<string, AreaFormat>> = Object.assign(Object.create(null) as Record<string, AreaFormat>, {
   asr: percent('ASR', 'Answer-seizure ratio: answered calls as a share of all attempts.'),
   ner: percent('NER', 'Network effectiveness ratio: calls that reached the user or were declined by them, as a share of attempts (excluding redirects).'),
   acd: { label: 'ACD', unit: 's', decimals: 1, money: false, meaning: 'Average call duration: billed seconds per answered call.' },
@@ -28,7 +31,7 @@ export const AREA_FORMATS: Readonly<Record<string, AreaFormat>> = {
   balance: money('Balance', 'Account balance: last billing snapshot plus payments minus charges since.'),
   credit: money('Credit', 'Credit still available: the balance plus the debit limit.'),
   credit_used: percent('Credit used', 'Share of the debit limit used: how far the balance is below zero, as a share of the limit.'),
-};
+});
 
 /** DEFAULT_AREA_FORMAT is used for areas without their own entry (event and script rules). */
 export const DEFAULT_AREA_FORMAT: AreaFormat = { label: 'Value', unit: '', decimals: 2, money: false, meaning: 'The value the rule evaluated.' };

@@ -18,7 +18,7 @@ const smsSenderId = (raw: string): string => {
 export const NOTIFY_ENV = {
   NOTIFY_EMAIL_FROM: env(parsers.string, 'sender address of alert emails (verified in SES)', 'alerts@callwatch.local'),
   NOTIFY_OUTBOX_DIR: env(parsers.string, 'folder for rendered emails and SMS when no AWS endpoint or credentials are configured', 'outbox'),
-  NOTIFY_RETRIES: env(parsers.int, 'retries of a temporary delivery failure before it is recorded as failed', 5),
+  NOTIFY_RETRIES: env(parsers.int, 'retries of a temporary delivery failure before it is recorded as failed, with backoff from 200 ms to 10 s apart: the default rides out a provider outage of at least 3 minutes', 40),
   NOTIFY_TRANSPORT: env(parsers.oneOf('auto', 'aws', 'outbox'), 'where email and SMS go: aws (SES/SNS), outbox (files), or auto (aws when an AWS endpoint or credentials are configured)', 'auto'),
   NOTIFY_CHARTS: env(parsers.bool, "whether alert emails carry an inline PNG chart of the metric over the rule's window (gauges: what is known of the last 24 h)", true),
   AWS_ENDPOINT_URL: env(parsers.string, 'SES/SNS endpoint (moto locally); empty uses AWS itself', ''),

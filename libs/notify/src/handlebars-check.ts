@@ -24,7 +24,7 @@ const GROUPS = new Set(VARIABLE_NAMES.filter((v) => v.includes('.')).map((v) => 
 /**
  * handlebarsProblems parses one template part and walks its syntax tree: a syntax error, a variable that is not a
  * template variable, a helper other than the built-in block helpers, a partial, and (with `html`) a triple-stash that
- * would leave a value unescaped in HTML are problems.
+ * would leave a value unescaped in HTML or a variable at the start of a URL attribute are problems.
  */
 export function handlebarsProblems(source: string, { html = false }: { html?: boolean } = {}): PartProblem[] {
   let ast: AST;
@@ -48,8 +48,17 @@ interface Walk {
   scoped: boolean;
 }
 
+// An attribute whose value is a URL, open and still empty: a value put there could be a whole `javascript:` URL,
+// which HTML escaping leaves as it is.
+const URL_ATTRIBUTE_START = /\b(href|src|action|formaction|background|poster|xlink:href)\s*=\s*["']?\s*$/i;
+
 function walk(program: AST | undefined, w: Walk): void {
+  let before = '';
   for (const node of program?.body ?? []) {
+    if (w.html && node.type === 'MustacheStatement' && URL_ATTRIBUTE_START.test(before)) {
+      w.report(node, `expected a URL attribute to start with its scheme and host (href="https://status.example.net/{{…}}"), got a variable at its start, where a value could make it a javascript: URL`);
+    }
+    before = node.type === 'ContentStatement' ? (node as hbs.AST.ContentStatement).value : '';
     switch (node.type) {
       case 'MustacheStatement':
         mustache(node as Mustache, w);
@@ -100,8 +109,16 @@ function block(node: Block, w: Walk): void {
   walk(node.inverse, w);
 }
 
+// Names that lead from a value to its prototype or constructor: Handlebars denies them when rendering; a template that
+// names one is refused before that, inside {{#each}} and {{#with}} too.
+const PROTOTYPE_NAMES = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
 // Reported at `at`: the whole {{…}} of a mustache, the argument of a block helper.
 function variable(path: Path, at: Node, w: Walk, blockParam = false): void {
+  if (path.parts.some((part) => PROTOTYPE_NAMES.has(part))) {
+    w.report(at, `expected a template variable (see docs/templates.md), got ${path.original}, which reaches a prototype`);
+    return;
+  }
   if (w.scoped) return;
   const name = path.parts.join('.');
   if (!path.data && path.depth === 0 && (isTemplateVariable(name) || (blockParam && GROUPS.has(name)))) return;

@@ -27,6 +27,7 @@ export { handlebarsProblems } from './handlebars-check';
 export type { PartProblem } from './handlebars-check';
 export { createAwsClients } from './channels/aws-clients';
 export { createChannelSet } from './channels/channel-set';
+export { shownRecipient, shownUrl } from './channels/shown-target';
 export { createOutboxChannel } from './channels/outbox';
 export type { ChannelSet } from './channels/channel-set';
 export { createSesEmailChannel, ensureSenderVerified } from './channels/ses-email';

@@ -115,13 +115,16 @@ function thresholdTemplate(id: string, meaning: string): Template {
   return template(id, { subject: SUBJECT, headline: '{{rule.title}}: {{transition}}', sentence: SENTENCE, meaning, facts: FACTS, sms: SMS });
 }
 
-/** STOCK_TEMPLATES holds the built-in template of every area, plus `event`, `report` and `default`, keyed by template id (= area). */
-export const STOCK_TEMPLATES: Readonly<Record<string, Template>> = {
+/**
+ * STOCK_TEMPLATES holds the built-in template of every area, plus `event`, `report` and `default`, keyed by template id
+ * (= area). It has no prototype: an id such as `constructor` or `__proto__` finds nothing rather than Object's own.
+ */
+export const STOCK_TEMPLATES: Readonly<Record<string, Template>> = Object.assign(Object.create(null) as Record<string, Template>, {
   ...Object.fromEntries(Object.entries(AREA_FORMATS).map(([area, format]) => [area, thresholdTemplate(area, format.meaning)])),
   event: template('event', { subject: EVENT_SUBJECT, headline: '{{rule.title}}', sentence: EVENT_SENTENCE, meaning: '', facts: EVENT_FACTS, sms: EVENT_SMS }),
   report: template('report', { subject: REPORT_SUBJECT, headline: 'Report: {{rule.title}}', sentence: REPORT_SENTENCE, meaning: REPORT_MEANING, facts: REPORT_FACTS, sms: REPORT_SMS }),
   default: thresholdTemplate('default', DEFAULT_AREA_FORMAT.meaning),
-};
+});
 
 /**
  * templateFor picks the template of an alert: the rule's named template (an admin's own, else a stock one),

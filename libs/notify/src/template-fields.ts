@@ -22,12 +22,15 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'object') return isMapping(value) ? 'a mapping' : 'a tagged value (!!timestamp, !!binary, …)';
   return String(value);
 }
 
+// Only a plain object: YAML tags such as !!timestamp, !!binary and !!set parse into a Date, bytes or a Set.
 function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function unknownFields(obj: Record<string, unknown>, fields: readonly string[], at: FieldPath, what: string, report: TemplateFieldReport): void {

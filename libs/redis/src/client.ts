@@ -1,30 +1,86 @@
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, Redis, type ChainableCommander } from 'ioredis';
-import { redisClusterNodes } from '@callwatch/core';
+import type { Cluster, ChainableCommander, Redis, RedisOptions } from 'ioredis';
+import type { Logger, RedisNode } from '@callwatch/core';
+import { connectionFailure, tlsProbe } from './connection-failure';
+import { redisConnection, type RedisConnection, type RedisSettings } from './connection';
+import { GuardedCluster, GuardedRedis, failWith } from './guarded-clients';
 
 export type { Redis };
 
-/**
- * createRedis connects to REDIS_URL: `redis://…` for a standalone Redis, `redis-cluster://host:port[,host:port…]` for a
- * Redis Cluster (any of its nodes; the client finds the rest). Commands queue while reconnecting, so a Redis restart is
- * a pause, not a crash. A Cluster client answers the same commands; pipelines that mix entities go through `pipelined`.
- */
-export function createRedis(url: string, { name = 'callwatch' }: { name?: string } = {}): Redis {
-  const nodes = redisClusterNodes(url);
-  if (!nodes) return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false });
-  const cluster = new Cluster(nodes, { redisOptions: { connectionName: name, maxRetriesPerRequest: null }, enableAutoPipelining: false, scaleReads: 'master' });
-  // Both speak every command callwatch sends; typed as one so that code need not tell them apart.
-  return cluster as unknown as Redis;
+/** ClientOptions name a client (CLIENT SETNAME) and say where its connection errors are logged (else stderr). */
+export interface ClientOptions {
+  name?: string;
+  log?: Logger;
 }
 
 /**
- * connectNodes opens one plain connection to each node of REDIS_URL (the standalone Redis, or every node a
- * `redis-cluster://` URL names), for what must ask each node itself: its statistics, or the keys it holds.
+ * createRedis connects to REDIS_URL, as REDIS_ENV has it: `redis://…` or `rediss://…` (TLS) for a standalone Redis,
+ * `redis-cluster://…` or `rediss-cluster://…` for a Redis Cluster (any of its nodes; the client finds the rest, and
+ * connects to each with the same TLS options and credentials). A bare URL stands for settings without files. Commands
+ * queue while reconnecting, so a Redis restart is a pause, not a crash; but credentials Redis refuses, or a TLS
+ * handshake that fails, end the client, and every command fails with CW_ERR_REDIS_AUTH or CW_ERR_REDIS_TLS naming the
+ * node and the reason. A Cluster client answers the same commands; pipelines that mix entities go through `pipelined`.
  */
-export function connectNodes(url: string, { name = 'callwatch' }: { name?: string } = {}): Redis[] {
-  const nodes = redisClusterNodes(url);
-  if (!nodes) return [createRedis(url, { name })];
-  return nodes.map(({ host, port }) => new Redis({ host, port, connectionName: name, maxRetriesPerRequest: null }));
+export function createRedis(settings: RedisSettings | string, { name = 'callwatch', log }: ClientOptions = {}): Redis {
+  const connection = redisConnection(settings);
+  const { target } = connection;
+  return target.cluster ? cluster(connection, name, log) : standalone(target.nodes[0] as RedisNode, connection, name, log);
+}
+
+/**
+ * connectNodes opens one connection to each node of REDIS_URL (the standalone Redis, or every node a Cluster URL
+ * names), with the same TLS options and credentials as createRedis, for what must ask each node itself: its
+ * statistics, or the keys it holds.
+ */
+export function connectNodes(settings: RedisSettings | string, { name = 'callwatch', log }: ClientOptions = {}): Redis[] {
+  const connection = redisConnection(settings);
+  return connection.target.nodes.map((node) => standalone(node, connection, name, log));
+}
+
+function standalone(node: RedisNode, connection: RedisConnection, name: string, log: Logger | undefined): Redis {
+  const address = `${node.host}:${node.port}`;
+  const client = new GuardedRedis({ ...nodeOptions(connection, name), host: node.host, port: node.port, db: connection.target.db, enableAutoPipelining: false, lazyConnect: false });
+  const fail = failWith(client);
+  client.on('error', (err: Error) => {
+    const failure = connectionFailure(err, address, connection.username);
+    if (failure) fail(failure);
+    else report(log, err, address);
+  });
+  return client;
+}
+
+function cluster(connection: RedisConnection, name: string, log: Logger | undefined): Redis {
+  const { nodes } = connection.target;
+  const client = new GuardedCluster(nodes, { redisOptions: nodeOptions(connection, name), enableAutoPipelining: false, scaleReads: 'master' });
+  const fail = failWith(client);
+  client.on('node error', (err: unknown, address: string) => {
+    const failure = connectionFailure(err, address, connection.username);
+    if (failure) fail(failure);
+  });
+  client.on('error', (err: Error & { lastNodeError?: Error }) => {
+    if (client.first.failure || client.probe) return;
+    const reconnecting = () => report(log, new Error(`${err.message} ${err.lastNodeError?.message ?? ''}`.trim(), { cause: err }), nodes.map(({ host, port }) => `${host}:${port}`).join(','));
+    // The nodes' TLS errors stay inside the client, which reports "Connection is closed." instead: ask the nodes.
+    if (!connection.tls || client.first.opened) return reconnecting();
+    client.probe = Promise.all(nodes.map((node) => tlsProbe(node, connection.tls ?? {}))).then((failures) => {
+      const failure = failures.find((f) => f !== null) ?? null;
+      if (failure) fail(failure);
+      else reconnecting();
+      client.probe = null;
+      return failure;
+    });
+  });
+  // Both speak every command callwatch sends; typed as one so that code need not tell them apart.
+  return client as unknown as Redis;
+}
+
+function nodeOptions({ username, password, tls }: RedisConnection, name: string): RedisOptions {
+  return { connectionName: name, maxRetriesPerRequest: null, username, password, tls };
+}
+
+function report(log: Logger | undefined, err: Error, address: string): void {
+  if (log) log.warn({ err, redis: address }, 'Redis connection failed; reconnecting');
+  else console.error(`callwatch: Redis at ${address}: ${err.message}; reconnecting`);
 }
 
 /** PipelinedCommand is one command for `pipelined`: a key it touches (all its keys share one slot), and how to queue it. */

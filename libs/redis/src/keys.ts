@@ -55,6 +55,14 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:penalty`;
   }
 
+  /**
+   * penaltiesRestored marks that the active penalties in Redis are complete: its absence means Redis lost them (or
+   * never had them), and the enforcer restores them from the action topic.
+   */
+  penaltiesRestored(): string {
+    return `${this.prefix}enforcer:penalties-restored`;
+  }
+
   /** penaltyIndex lists entities with an active penalty, scored by when it ends. */
   penaltyIndex(): string {
     return `${this.prefix}penalties`;

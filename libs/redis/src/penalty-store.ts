@@ -16,6 +16,9 @@ export interface ActivePenalty extends Penalty {
 }
 
 /** PenaltyStore keeps penalties in Redis: one hash per entity (with the alert offsets applied) and an index by end time. */
+// The source restored penalties are applied under (see restore).
+const RESTORED_SOURCE = 'restored-from-actions';
+
 export class PenaltyStore {
   private readonly scripts: { applyPenalty: Script; claimPenalty: Script; endPenalty: Script };
 
@@ -47,6 +50,26 @@ export class PenaltyStore {
     checkScriptResult('applyPenalty', result);
     if (result === 2 && penalty) await this.redis.zadd(this.keys.penaltyIndex(), penalty.until_ms, entity);
     return result !== 0;
+  }
+
+  /**
+   * restore puts back the penalties of `disable` actions that are the newest action of their entity, after Redis lost
+   * them, and marks the penalties complete. Like an alert's, a restored penalty only ever extends one Redis holds.
+   * Returns how many were restored.
+   */
+  async restore(disables: Array<{ entity: string; penalty: Penalty; sinceMs: number }>): Promise<number> {
+    let restored = 0;
+    for (const { entity, penalty, sinceMs } of disables) {
+      // Not an alert offset: a source of its own whose "offset" only grows, so the script never skips it.
+      if (await this.apply(entity, RESTORED_SOURCE, Date.now(), penalty, sinceMs)) restored++;
+    }
+    await this.redis.set(this.keys.penaltiesRestored(), String(Date.now()));
+    return restored;
+  }
+
+  /** complete says whether Redis still holds the mark `restore` left: false after Redis lost its state. */
+  async complete(): Promise<boolean> {
+    return (await this.redis.exists(this.keys.penaltiesRestored())) === 1;
   }
 
   /** due lists entities whose penalty ends by `nowMs`. */

@@ -98,6 +98,25 @@ describe('evaluateSnapshot', () => {
       expect(next?.event).toMatchObject({ type: 'fired', rule_id: 'next', value: 1 });
     });
 
+    it('marks every hostile script rule failing with its reason and judges the rules after it', () => {
+      const hostile = [
+        ['escape', 'return Function("return this")().process.mainModule.require("fs")', 'CW_ERR_SCRIPT_FAILED'],
+        ['pollute', 'Object.prototype.polluted = true; return true', 'CW_ERR_SCRIPT_FAILED'],
+        ['loop', 'for (;;) {}', 'CW_ERR_SCRIPT_TIMEOUT'],
+        ['allocate', 'const a = []; for (;;) a.push(new Float64Array(1e5))', 'CW_ERR_SCRIPT_MEMORY'],
+        ['recurse', 'const f = () => f(); return f()', 'CW_ERR_SCRIPT_MEMORY'],
+        ['huge-result', 'return "x".repeat(1e7)', 'CW_ERR_SCRIPT_FAILED'],
+      ] as const;
+      const rules = [...hostile.map(([id, text]) => script(id, text)), script('next', 'return m.attempts > 10')];
+      const evaluations = evaluateSnapshot(rules, snapshot('customer:acme', 2_000, 20, 10), () => undefined, undefined, { scripts });
+      expect(evaluations.map((e) => [e.rule.id, e.scriptError?.code ?? null, e.event?.type ?? null])).toEqual([
+        ...hostile.map(([id, , code]) => [id, code, null]),
+        ['next', null, 'fired'],
+      ]);
+      for (const e of evaluations.slice(0, -1)) expect(e.scriptError?.message).toMatch(new RegExp(`^script rule ${e.rule.id}: .+`));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('gives script rules no data without a sandbox', () => {
       const [evaluation] = evaluateSnapshot([lowAsr], snapshot('customer:acme', 1_000, 20, 4), () => undefined);
       expect(evaluation).toMatchObject({ event: null, scriptError: null, state: { status: 'ok', value: null } });

@@ -16,13 +16,17 @@ export function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
+  if (value instanceof Date) return `a timestamp ${Number.isNaN(value.getTime()) ? '' : value.toISOString()}`.trimEnd();
+  if (typeof value === 'object') return isMapping(value) ? 'a mapping' : 'a tagged value (!!binary, !!set, …)';
   return String(value);
 }
 
 /** isMapping tells whether a parsed value is a YAML mapping / JSON object. */
 export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  // Only a plain object: YAML tags such as !!timestamp, !!binary and !!set parse into a Date, bytes or a Set.
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 // YAML `key:` with nothing after it parses as null: treat it as absent so "required" errors read naturally.
@@ -49,12 +53,15 @@ export function readNumber(f: Fields, key: string): number | undefined {
   return undefined;
 }
 
-/** readCount reads an optional whole number ≥ 0. */
+// The largest Avro int: counts are ints on the rule topic.
+const MAX_COUNT = 2_147_483_647;
+
+/** readCount reads an optional whole number ≥ 0 that fits an Avro int. */
 export function readCount(f: Fields, key: string): number | undefined {
   const value = present(f, key);
   if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  f.report([key], `expected a whole number ≥ 0, got ${describe(value)}`);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT) return value;
+  f.report([key], `expected a whole number ≥ 0${typeof value === 'number' && value > MAX_COUNT ? ` and at most ${MAX_COUNT}` : ''}, got ${describe(value)}`);
   return undefined;
 }
 
@@ -84,8 +91,9 @@ export function readDuration(f: Fields, key: string): number | undefined {
   }
   try {
     return parseDuration(value);
-  } catch {
-    f.report([key], `expected a duration such as 15m, 1h or 90s, got ${describe(value)}`);
+  } catch (err) {
+    // parseDuration says what was expected: a unit, or a shorter duration.
+    f.report([key], (err as Error).message);
     return undefined;
   }
 }

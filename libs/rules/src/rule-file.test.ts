@@ -167,6 +167,10 @@ describe('validateRuleFiles', () => {
     ['duration without unit', base('repeat: 3600'), ['a.yaml:9:9 rules[0].repeat: expected a duration with a unit such as 15m, 1h or 90s, got 3600']],
     ['unparsable duration', base('repeat: soon'), ['a.yaml:9:9 rules[0].repeat: expected a duration such as 15m, 1h or 90s, got "soon"']],
     ['negative min_attempts', base('min_attempts: -2'), ['a.yaml:9:15 rules[0].min_attempts: expected a whole number ≥ 0, got -2']],
+    // Found by rule-file.fuzz.test.ts: each was accepted and then could not be published (Avro int, long) or exported.
+    ['min_attempts past an int', base('min_attempts: 9007199254740993'), ['a.yaml:9:15 rules[0].min_attempts: expected a whole number ≥ 0 and at most 2147483647, got 9007199254740992']],
+    ['duration past 36500 days', base('penalty: 99999999999h'), ['a.yaml:9:10 rules[0].penalty: expected a duration of at most 36500d, got "99999999999h"']],
+    ['filter that is a YAML timestamp', lines('id: e', 'title: E', 'scope: { all: customers }', 'area: event', 'event: payment_completed', 'filter: !!timestamp 2024-01-01', 'level: info'), ['a.yaml:6:21 rules[0].filter: expected a mapping of event fields, got a timestamp 2024-01-01T00:00:00.000Z']],
     ['bad level', base().replace('level: warning', 'level: fatal'), ['a.yaml:8:8 rules[0].level: expected one of info, warning, error, critical, got "fatal"']],
     ['missing level', base().replace('level: warning\n', ''), ['a.yaml:1:1 rules[0].level: expected field level, got nothing']],
     ['unknown template', base('template: nope'), ['a.yaml:9:11 rules[0].template: expected a known template id (asr, low-asr), got "nope"']],

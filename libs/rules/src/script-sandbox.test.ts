@@ -157,6 +157,56 @@ describe('ScriptSandbox', () => {
     expect(sandbox.check('thrower', 'throw new Error("no")')).toBeNull();
   });
 
+  it.each([
+    ['the global through Function', 'const g = Function("return this")(); return typeof g.process === "undefined" && typeof g.require === "undefined"'],
+    ['the global through indirect eval', 'const g = (0, eval)("this"); return typeof g.process === "undefined" && typeof g.module === "undefined"'],
+    ['a constructor chain from m', 'const g = m.constructor.constructor("return this")(); return typeof g.process === "undefined"'],
+    ['globalThis.constructor', 'return globalThis.constructor === Object && globalThis.constructor.constructor("return typeof process")() === "undefined"'],
+    ['this in the script (strict: undefined)', 'return this === undefined && (function () { return this })() === undefined'],
+    ['dynamic import', 'try { import("fs"); } catch (e) { return true } return typeof std === "undefined"'],
+  ])('finds no host through %s', (_name, script) => {
+    expect(sandbox.run('escape', script, m, NOW)).toEqual({ value: 1, error: null });
+  });
+
+  it.each([
+    'm.__proto__.polluted = 1; return 1',
+    'Object.prototype.polluted = 1; return 1',
+    'Object.defineProperty(Object.prototype, "polluted", { value: 1 }); return 1',
+    'Function("return this")().polluted = 1; return 1',
+    'Array.prototype.push = () => 0; return 1',
+  ])('cannot pollute a prototype or the global (%s): it fails, and neither the host nor the next call sees it', (script) => {
+    const { error } = sandbox.run('pollute', script, m, NOW);
+    expect(error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+    expect(error?.message).toMatch(/TypeError/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(sandbox.run('after-pollute', 'return ({}).polluted === undefined && [1].push(2) === 2', m, NOW)).toEqual({ value: 1, error: null });
+  });
+
+  it('stops a string of a billion characters and reports why', () => {
+    const { value, error } = sandbox.run('huge-string', 'return "x".repeat(1e9).length', m, NOW);
+    expect(value).toBeNull();
+    expect(error?.code).toMatch(/^CW_ERR_SCRIPT_(FAILED|MEMORY)$/);
+    expect(error?.message).toMatch(/^script rule huge-string: .*(length|memory)/);
+  });
+
+  it('reports a huge returned value in a few words, never the value itself', () => {
+    for (const script of ['return "x".repeat(5e6)', 'return new Array(1e6).fill("x")', 'return { valueOf() { while (true) {} } }']) {
+      const { value, error } = sandbox.run('huge-result', script, m, NOW);
+      expect(value).toBeNull();
+      expect(error?.code).toBe('CW_ERR_SCRIPT_FAILED');
+      expect(error?.message.length).toBeLessThan(400);
+    }
+  });
+
+  it('reads what a script throws within a deadline of its own, even a thrower whose getters loop or throw', () => {
+    const looping = sandbox.run('hostile-throw', 'throw { get message() { while (true) {} } }', m, NOW);
+    expect(looping.value).toBeNull();
+    expect(looping.error?.code).toMatch(/^CW_ERR_SCRIPT_(FAILED|TIMEOUT)$/);
+    const throwing = sandbox.run('hostile-throw', 'throw { get name() { throw new Error("again") } }', m, NOW);
+    expect(throwing.error?.message).toBe('script rule hostile-throw: threw a value that could not be read');
+    expect(sandbox.run('hostile-throw', 'return 1', m, NOW)).toEqual({ value: 1, error: null });
+  });
+
   it('refuses limits that are not positive integers', async () => {
     await expect(ScriptSandbox.create({ timeoutMs: 0 })).rejects.toMatchObject({ code: 'CW_ERR_CONFIG' });
   });

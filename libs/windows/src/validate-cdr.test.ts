@@ -22,6 +22,8 @@ describe('validateCdr', () => {
     ['negative PDD', { pdd_ms: -5 }, /^pdd_ms/],
     ['empty customer', { customer_id: ' ' }, /^customer_id/],
     ['zero start', { start_ms: 0, answer_ms: null, end_ms: 0 }, /^start_ms/],
+    // Past the last date a Date holds, every date shown of the call (windows, alerts, emails) would throw.
+    ['end past year 275760', { end_ms: 8_700_000_000_000_000 }, /^end_ms: expected epoch milliseconds, got 8700000000000000$/],
   ])('rejects %s', (_, change, reason) => {
     expect(validateCdr({ ...good, ...change })).toMatch(reason);
   });

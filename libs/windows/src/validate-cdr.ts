@@ -1,11 +1,20 @@
 import type { Cdr } from '@callwatch/schemas';
 
+// The last millisecond a Date holds (year 275760): a later event time would make every date shown of it throw.
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
+
+/** isEpochMs tells whether an event time is a positive epoch millisecond that a Date can hold. */
+export function isEpochMs(ms: number): boolean {
+  return ms > 0 && ms <= MAX_EPOCH_MS;
+}
+
 /** validateCdr returns why a decoded CDR is impossible, or null when it can be counted. */
 export function validateCdr(cdr: Cdr): string | null {
   if (cdr.cdr_id.trim() === '') return 'cdr_id: expected a non-empty id';
   if (cdr.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
-  if (cdr.start_ms <= 0) return `start_ms: expected epoch milliseconds, got ${cdr.start_ms}`;
+  if (!isEpochMs(cdr.start_ms)) return `start_ms: expected epoch milliseconds, got ${cdr.start_ms}`;
   if (cdr.end_ms < cdr.start_ms) return `end_ms: expected at or after start_ms ${cdr.start_ms}, got ${cdr.end_ms}`;
+  if (!isEpochMs(cdr.end_ms)) return `end_ms: expected epoch milliseconds, got ${cdr.end_ms}`;
   if (cdr.answer_ms !== null && (cdr.answer_ms < cdr.start_ms || cdr.answer_ms > cdr.end_ms)) {
     return `answer_ms: expected between start_ms ${cdr.start_ms} and end_ms ${cdr.end_ms}, got ${cdr.answer_ms}`;
   }

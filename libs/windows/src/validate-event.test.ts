@@ -14,6 +14,7 @@ describe('validateEvent', () => {
   it('names the field and what was expected', () => {
     expect(validateEvent({ type: 'call_start', call_id: ' ', customer_id: 'acme', carrier_id: null, start_ms: at })).toBe('call_id: expected a non-empty id');
     expect(validateEvent({ type: 'call_start', call_id: 'c1', customer_id: 'acme', carrier_id: null, start_ms: 0 })).toBe('start_ms: expected epoch milliseconds, got 0');
+    expect(validateEvent({ type: 'payment', payment_id: 'p1', customer_id: 'acme', amount: 5, status: 'completed', source: 'portal', at_ms: 8.7e15 })).toBe('at_ms: expected epoch milliseconds, got 8700000000000000');
     expect(validateEvent({ type: 'payment', payment_id: 'p1', customer_id: 'acme', amount: Number.NaN, status: 'completed', source: 'portal', at_ms: at })).toBe('amount: expected a number, got NaN');
     expect(validateEvent({
       type: 'account', entity: 'acme', name: 'Acme', class: null, status: 'active', balance: 1, debit_limit: null, currency: 'USD', emails: [], phones: [], timezone: null, locale: null, at_ms: at,

@@ -1,5 +1,5 @@
 import type { InputEvent } from './pre-aggregate';
-import { validateCdr } from './validate-cdr';
+import { isEpochMs, validateCdr } from './validate-cdr';
 
 const ENTITY = /^(customer|carrier):.+$/;
 
@@ -11,12 +11,12 @@ export function validateEvent(event: InputEvent): string | null {
     case 'call_start':
       if (event.call_id.trim() === '') return 'call_id: expected a non-empty id';
       if (event.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
-      return event.start_ms > 0 ? null : `start_ms: expected epoch milliseconds, got ${event.start_ms}`;
+      return isEpochMs(event.start_ms) ? null : `start_ms: expected epoch milliseconds, got ${event.start_ms}`;
     case 'payment':
       if (event.payment_id.trim() === '') return 'payment_id: expected a non-empty id';
       if (event.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
       if (!Number.isFinite(event.amount)) return `amount: expected a number, got ${event.amount}`;
-      return event.at_ms > 0 ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
+      return isEpochMs(event.at_ms) ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
     case 'account':
       if (!ENTITY.test(event.entity)) return `entity: expected customer:<id> or carrier:<id>, got "${event.entity}"`;
       if (!Number.isFinite(event.balance)) return `balance: expected a number, got ${event.balance}`;
@@ -24,6 +24,6 @@ export function validateEvent(event: InputEvent): string | null {
       if (event.debit_limit !== null && !(event.debit_limit >= 0 && Number.isFinite(event.debit_limit))) {
         return `debit_limit: expected null or a number from 0, got ${event.debit_limit}`;
       }
-      return event.at_ms > 0 ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
+      return isEpochMs(event.at_ms) ? null : `at_ms: expected epoch milliseconds, got ${event.at_ms}`;
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig, type ConfigOf } from '@callwatch/core';
+import { apiToken, loadConfig, type ConfigOf } from '@callwatch/core';
 import {
   CLICKHOUSE_ENV,
   clickHouseReader,
@@ -42,7 +42,8 @@ export const migrationName = (m: { version: number; name: string }) => `${String
 const where = (config: ClickHouseConfig) => (config.CLICKHOUSE_URL ? `ClickHouse at ${config.CLICKHOUSE_URL}` : `embedded ClickHouse in ${config.CLICKHOUSE_PATH}`);
 
 // With the embedded engine, a running recorder holds the data folder: this process may not open it.
-const recorderOwns = async (config: ClickHouseConfig) => !config.CLICKHOUSE_URL && (await recorderAnswers(config.RECORDER_URL));
+const recorderOwns = async (config: ClickHouseConfig) => !config.CLICKHOUSE_URL && (await recorderAnswers(config.RECORDER_URL, apiToken(config)));
+const recorderAt = (config: ClickHouseConfig) => recorderReader(config.RECORDER_URL, { token: apiToken(config) });
 
 const notApplied = (states: MigrationState[]) => states.filter((s) => s.state !== 'applied');
 
@@ -54,7 +55,7 @@ export async function dbMigrate(options: DbOptions = {}): Promise<DbResult> {
   const { env = process.env, print = stdout, warn = stderr } = options;
   const config = loadConfig(CLICKHOUSE_ENV, env);
   if (await recorderOwns(config)) {
-    const reader = recorderReader(config.RECORDER_URL);
+    const reader = recorderAt(config);
     const states = await readMigrationStatus(reader);
     const waiting = notApplied(states);
     const owner = `the recorder at ${config.RECORDER_URL} owns the embedded data in ${config.CLICKHOUSE_PATH} and applies migrations at its start`;
@@ -79,7 +80,7 @@ export async function dbMigrate(options: DbOptions = {}): Promise<DbResult> {
 
 // Status only reads: through the recorder when it owns the data, else the server or the folder (when there is one).
 async function statusReader(config: ClickHouseConfig): Promise<{ reader: HistoryReader | null; recorder: boolean }> {
-  if (await recorderOwns(config)) return { reader: recorderReader(config.RECORDER_URL), recorder: true };
+  if (await recorderOwns(config)) return { reader: recorderAt(config), recorder: true };
   const exists = Boolean(config.CLICKHOUSE_URL) || existsSync(config.CLICKHOUSE_PATH);
   return { reader: exists ? clickHouseReader(openClickHouse(config), where(config)) : null, recorder: false };
 }

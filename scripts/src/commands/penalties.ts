@@ -9,7 +9,7 @@ import { cliConfig } from '../env';
 
 async function withStore<T>(env: NodeJS.ProcessEnv, fn: (store: PenaltyStore) => Promise<T>): Promise<T> {
   const config = cliConfig(env);
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
+  const redis = createRedis(config, { name: 'callwatch-cli' });
   try {
     return await fn(new PenaltyStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX)));
   } finally {

@@ -13,6 +13,9 @@ import { cliConfig, cliNotifyConfig, type CliNotifyConfig } from '../env';
 import { formatDeliveries, formatRuleTest, scopeMismatch, testAlert, testVerdict, type RuleTestReport } from './rule-test-report';
 import { withRuleTable } from './rule-table';
 
+// Retries of a temporary failure when `--send` delivers (about 6 s of backoff).
+const INTERACTIVE_RETRIES = 5;
+
 /** RuleTestOptions are the flags of `rules test`, plus where to connect, where to print and the clock. */
 export interface RuleTestOptions {
   /** deliver the TEST notification to the rule's recipients and publish the delivery records */
@@ -108,7 +111,7 @@ async function openTables(connection: Connection) {
 async function readLive(env: NodeJS.ProcessEnv, entity: string, ruleId: string, now: number): Promise<{ snapshot: MetricSnapshot; liveState: AlertState | null }> {
   const config = cliConfig(env);
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
+  const redis = createRedis(config, { name: 'callwatch-cli' });
   try {
     const [snapshot, state] = await Promise.all([readLiveSnapshot(redis, keys, entity, now), new AlertStore(redis, keys).get(entity, ruleId)]);
     return { snapshot, liveState: state ?? null };
@@ -139,9 +142,11 @@ async function sendTest(
   const { channels } = await openChannels(config, env);
   const { alert, context, template, recipients, rule, account } = test;
   const images = recipients.some((r) => r.channel === 'email') ? await chartOf(config, alert, rule, account) : [];
+  // Someone waits at the terminal: a few seconds of retries, not the minutes the notifier spends riding out an outage.
+  const retries = Math.min(config.NOTIFY_RETRIES, INTERACTIVE_RETRIES);
   const perRecipient = await Promise.all(
     recipients.map((recipient) => deliver({
-      alert, context, template, recipient, channel: channels[recipient.channel], dedup: NO_DEDUP, retry: { retries: config.NOTIFY_RETRIES }, images,
+      alert, context, template, recipient, channel: channels[recipient.channel], dedup: NO_DEDUP, retry: { retries }, images,
     })),
   );
   const records = perRecipient.flat();
@@ -152,7 +157,7 @@ async function sendTest(
 
 // The chart the notifier would draw, from the live windows; a chart that cannot be drawn is left out, as there.
 async function chartOf(config: CliNotifyConfig, alert: AlertEvent, rule: Rule, account: Account | undefined): Promise<InlineImage[]> {
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
+  const redis = createRedis(config, { name: 'callwatch-cli' });
   try {
     return await alertImages(alert, rule, account, { history: redisMetricHistory(redis, new RedisKeys(config.REDIS_KEY_PREFIX)), enabled: config.NOTIFY_CHARTS });
   } finally {

@@ -12,7 +12,7 @@ export async function entityStatus(entity: string, env: NodeJS.ProcessEnv = proc
   parseEntity(entity);
   const config = cliConfig(env);
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-cli' });
+  const redis = createRedis(config, { name: 'callwatch-cli' });
   try {
     return await readEntity(redis, keys, entity);
   } finally {

@@ -7,7 +7,8 @@ import {
   ALERT_LEVELS, ALERT_TYPES, STOCK_TEMPLATES, buildContext, formatSmsLength, renderNotification, sampleAccount, sampleAlert,
   smsLength, variantIndex, variantLabel, type RenderedNotification, type SmsLength,
 } from '@callwatch/notify';
-import type { Account, AlertEvent, Template } from '@callwatch/schemas';
+import { invalidFields, type Account, type AlertEvent, type Template } from '@callwatch/schemas';
+import { isEpochMs } from '@callwatch/windows';
 import { maxSmsSegments, validateTemplatePaths } from './template-files';
 import { withTemplateTables } from './template-table';
 
@@ -42,7 +43,11 @@ function readJson(flag: string, value: string): Record<string, unknown> {
   let text = value;
   if (!value.trim().startsWith('{')) {
     if (!existsSync(value)) throw new CallwatchError('CW_ERR_CLI_USAGE', `${flag}: expected a JSON object or a file holding one, got "${value}" (no such file)`);
-    text = readFileSync(value, 'utf8');
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (err) {
+      throw new CallwatchError('CW_ERR_CLI_USAGE', `${flag}: expected a JSON object or a file holding one, got "${value}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    }
   }
   let parsed: unknown;
   try {
@@ -73,12 +78,24 @@ export function renderAlert(json: string | undefined): AlertEvent {
   const given = json === undefined ? {} : checkFields('--alert', readJson('--alert', json), sampleAlert(), NULLABLE_ALERT);
   if (given.type !== undefined && !ALERT_TYPES.includes(given.type)) throw new CallwatchError('CW_ERR_CLI_USAGE', `--alert: expected type ${ALERT_TYPES.join(', ')}, got "${given.type}"`);
   if (given.level !== undefined && !ALERT_LEVELS.includes(given.level)) throw new CallwatchError('CW_ERR_CLI_USAGE', `--alert: expected level ${ALERT_LEVELS.join(', ')}, got "${given.level}"`);
-  return sampleAlert(given);
+  return checkSchema('--alert', 'alert', sampleAlert(given), ['at_ms', 'first_fired_at_ms']);
 }
 
-function renderAccount(json: string | undefined, entity: string): Account | undefined {
+// What the notifier would receive: a value its schema takes (ints, longs, enums), with times a date can hold.
+function checkSchema<T extends object>(flag: string, schema: 'alert' | 'account', value: T, times: Array<keyof T & string>): T {
+  const invalid = invalidFields(schema, value);
+  if (invalid.length > 0) throw new CallwatchError('CW_ERR_CLI_USAGE', `${flag}: expected fields of the ${schema} schema (schemas/avro/${schema}.avsc), got invalid ${invalid.join(', ')}`);
+  for (const time of times) {
+    const ms = value[time] as number;
+    if (!isEpochMs(ms)) throw new CallwatchError('CW_ERR_CLI_USAGE', `${flag}: expected ${time} in epoch milliseconds, got ${ms}`);
+  }
+  return value;
+}
+
+/** renderAccount builds the account snapshot `templates render` renders with: the given fields over sampleAccount's, checked against the schema. */
+export function renderAccount(json: string | undefined, entity: string): Account | undefined {
   if (json === undefined) return undefined;
-  return sampleAccount({ entity, ...checkFields('--account', readJson('--account', json), sampleAccount(), NULLABLE_ACCOUNT) });
+  return checkSchema('--account', 'account', sampleAccount({ entity, ...checkFields('--account', readJson('--account', json), sampleAccount(), NULLABLE_ACCOUNT) }), ['at_ms']);
 }
 
 // From the files when given and holding it, else the topic, else the stock templates.

@@ -31,7 +31,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
   const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule']);
   const { log, topics, publisher, health } = runtime;
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-aggregator' });
+  const redis = createRedis(config, { name: 'callwatch-aggregator', log });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   health.addCheck('redis', () => redis.status === 'ready');
   const metrics = aggregatorMetrics(health.registry);

@@ -20,7 +20,7 @@ export interface Enforcer {
 export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER_ENV)): Promise<Enforcer> {
   const runtime = await startRuntime('enforcer', config, ['alert', 'action', 'rule']);
   const { log, topics, publisher, health } = runtime;
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-enforcer' });
+  const redis = createRedis(config, { name: 'callwatch-enforcer', log });
   const store = new PenaltyStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
   const owner = `enforcer-${randomUUID().slice(0, 8)}`;
   const actions = new Counter({ name: 'callwatch_enforcer_actions_total', help: 'penalty actions published', labelNames: ['type'], registers: [health.registry] });
@@ -36,6 +36,21 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
   // A rule's penalty is read from the rule topic: the alert event does not carry it.
   const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.ENFORCER_GROUP_ID}-rules` });
   await rules.start();
+  // The newest action of each entity, from the enforcers' own output: what Redis held, should it lose it.
+  const lastActions = new CompactedTable({ ...runtime, log, topic: topics.action, schema: 'action', groupPrefix: `${config.ENFORCER_GROUP_ID}-actions`, deadLetter: false });
+  await lastActions.start();
+
+  // Penalties live in Redis. Redis that restarts empty (or is flushed) loses them, while the alerts that began them
+  // are long committed: without this, those entities would never be enabled. The newest action of an entity that is
+  // a `disable` is a penalty still running (or ended and not yet enabled), so it is put back and ended as usual.
+  const restoreLostPenalties = async (): Promise<void> => {
+    if (await store.complete()) return;
+    const disables = [...lastActions.values()].flatMap((a) => (a.type === 'disable' && a.until_ms !== null
+      ? [{ entity: a.entity, penalty: { until_ms: a.until_ms, rule_id: a.rule_id, reason: a.reason }, sinceMs: a.at_ms }] : []));
+    const restored = await store.restore(disables);
+    if (restored > 0) log.warn({ restored }, 'Redis held none of the penalties the action topic shows running (Redis lost its state): restored them');
+  };
+  await restoreLostPenalties();
 
   const consumer = await consume(runtime, {
     groupId: config.ENFORCER_GROUP_ID,
@@ -68,6 +83,7 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
   // Ends penalties by the wall clock: a penalty of 1 h disables for an hour. Whatever ended while no enforcer ran is
   // enabled at the first tick.
   const endPenalties = async (): Promise<void> => {
+    await restoreLostPenalties();
     const now = Date.now();
     for (const entity of await store.due(now)) {
       const penalty = await store.claim(entity, owner, now);
@@ -85,6 +101,7 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
       await ticker.stop();
       await consumer.stop();
       await rules.stop();
+      await lastActions.stop();
       await runtime.close();
       redis.disconnect();
     },

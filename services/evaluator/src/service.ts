@@ -36,7 +36,7 @@ export async function startEvaluator(config: EvaluatorConfig = loadConfig(EVALUA
   const scripts = await ScriptSandbox.create({ timeoutMs: config.EVALUATOR_SCRIPT_TIMEOUT_MS, memoryLimitBytes: config.EVALUATOR_SCRIPT_MEMORY_BYTES });
   const runtime = await startRuntime('evaluator', config, ['rule', 'account', 'metric', 'alert', 'payment', 'action']);
   const { log, topics, publisher, health } = runtime;
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-evaluator' });
+  const redis = createRedis(config, { name: 'callwatch-evaluator', log });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   health.addCheck('redis', () => redis.status === 'ready');
   const store = new AlertStore(redis, keys, config.EVALUATOR_STATE_CACHE_ENTITIES);

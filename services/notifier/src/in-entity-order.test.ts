@@ -32,6 +32,19 @@ describe('inEntityOrder', () => {
     await expect(inEntityOrder([{ entity: 'a' }], 1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
   });
 
+  it('keeps the heartbeat going while a slow delivery waits, and stops at the next alert once a heartbeat failed', async () => {
+    let beats = 0;
+    const slow = () => new Promise<number[]>((resolve) => setTimeout(() => resolve([1]), 120));
+    await inEntityOrder([{ entity: 'a' }], 1, slow, async () => void beats++, 20);
+    expect(beats).toBeGreaterThanOrEqual(4); // several while waiting, one after
+    const worked: string[] = [];
+    const rebalancing = inEntityOrder([{ entity: 'a' }, { entity: 'a' }], 1, async (a) => (worked.push(a.entity), slow()), async () => {
+      throw new Error('The group is rebalancing');
+    }, 20);
+    await expect(rebalancing).rejects.toThrow('rebalancing');
+    expect(worked).toHaveLength(1);
+  });
+
   it('runs one at a time with a limit of 1, in the batch order of entities', async () => {
     const seen: string[] = [];
     await inEntityOrder([{ entity: 'x' }, { entity: 'y' }, { entity: 'x' }], 1, async (a) => (seen.push(a.entity), []));

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { loadConfig, startTicker, type CallwatchError, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, consume, startRuntime, type Runtime } from '@callwatch/kafka';
-import { Silencer, checkChannelConfig, openChannels, supersededRepeats, type Transport } from '@callwatch/notify';
+import { Silencer, checkChannelConfig, openChannels, shownRecipient, supersededRepeats, type Transport } from '@callwatch/notify';
 import { DigestStore, RedisKeys, createRedis, redisMetricHistory } from '@callwatch/redis';
 import type { AlertEvent, Notification } from '@callwatch/schemas';
 import { NOTIFIER_ENV } from './config';
@@ -33,7 +33,7 @@ export interface Notifier {
 export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER_ENV)): Promise<Notifier> {
   const runtime = await startRuntime('notifier', config, ['rule', 'account', 'template', 'class', 'silence', 'alert', 'notification']);
   const { log, topics, publisher, health } = runtime;
-  const redis = createRedis(config.REDIS_URL, { name: 'callwatch-notifier' });
+  const redis = createRedis(config, { name: 'callwatch-notifier', log });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
   health.addCheck('redis', () => redis.status === 'ready');
   const sent = new Counter({ name: 'callwatch_notifications_total', help: 'delivery attempts by channel and outcome', labelNames: ['channel', 'status'], registers: [health.registry] });
@@ -64,7 +64,7 @@ export async function startNotifier(config: NotifierConfig = loadConfig(NOTIFIER
     await publisher.publish(topics.notification, 'notification', records.map((n) => ({ key: n.entity, value: n })));
     for (const n of records) {
       sent.inc({ channel: n.channel, status: n.status });
-      if (n.status === 'failed') log.error({ event: n.alert_event_id, channel: n.channel, recipient: n.recipient, error: n.error }, 'notification failed');
+      if (n.status === 'failed') log.error({ event: n.alert_event_id, channel: n.channel, recipient: shownRecipient(n.channel, n.recipient), error: n.error }, 'notification failed');
     }
   };
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CallwatchError } from '@callwatch/core';
 import type { InlineImage } from './channel';
 
 /** EmlParts are the fields of one alert email, as the outbox writes it and SES sends it. */
@@ -66,11 +67,19 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
+// One mailbox: no spaces, commas, angle brackets, quotes or line breaks. An account's contacts come from billing, and
+// "a@x.net, b@evil.example" or "a@x.net\r\nBcc: …" must not become a second recipient or a header of its own.
+const ONE_ADDRESS = /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*$/u;
+
 /**
  * buildEml renders a complete RFC 5322 message (CRLF line ends): multipart/alternative of a text and an html part;
- * with images, the html part is a multipart/related of the html and each image, inline under its Content-ID.
+ * with images, the html part is a multipart/related of the html and each image, inline under its Content-ID. A `to`
+ * that is not exactly one address is refused (CW_ERR_DELIVERY_REJECTED).
  */
 export function buildEml(parts: EmlParts): string {
+  if (!ONE_ADDRESS.test(parts.to)) {
+    throw new CallwatchError('CW_ERR_DELIVERY_REJECTED', `email: expected one address such as noc@example.net, got ${JSON.stringify(parts.to)}`, { details: { recipient: parts.to } });
+  }
   // Base64 bodies contain no "-", so a boundary made of dashes and the id can never occur inside a part.
   const id = Buffer.from(parts.messageId).toString('hex').slice(0, 40);
   const boundary = `----=_callwatch_${id}`;

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { DeliveryChannel } from '@callwatch/schemas';
 import { deliveryError } from './delivery-error';
+import { shownUrl } from './shown-target';
 import type { TargetGuard } from './target-guard';
 
 /** HttpLimits bound one HTTP notification: the whole exchange's time and how much of the answer is read. */
@@ -54,9 +55,9 @@ export function snippet(body: string): string {
  */
 export async function postHttp({ channel, url, body, headers, guard, timeoutMs, maxResponseBytes }: HttpPost): Promise<HttpAnswer> {
   const target = URL.canParse(url) ? new URL(url) : undefined;
-  if (!target || (target.protocol !== 'http:' && target.protocol !== 'https:')) throw deliveryError(channel, `"${url}" is not an http(s) URL`, false, { url });
+  if (!target || (target.protocol !== 'http:' && target.protocol !== 'https:')) throw deliveryError(channel, `${shownUrl(channel, url)} is not an http(s) URL`, false, { url: shownUrl(channel, url) });
   const pinned = guard ? await guard.resolve(target, channel) : undefined;
-  const where = `${target.origin}${target.pathname}`; // never the query: it may hold a token
+  const where = shownUrl(channel, url);
   const answer = await new Promise<HttpAnswer>((resolve, reject) => {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, {
@@ -118,6 +119,6 @@ export function failureFor(channel: DeliveryChannel, url: string, answer: HttpAn
   const { status } = answer;
   if (status >= 200 && status < 300) return undefined;
   const retriable = status >= 500 || status === 408 || status === 429;
-  const where = URL.canParse(url) ? `${new URL(url).origin}${new URL(url).pathname}` : url;
+  const where = shownUrl(channel, url);
   return deliveryError(channel, `POST ${where} answered ${status}${detail ? `: ${detail}` : ''}`, retriable, { url: where, status });
 }

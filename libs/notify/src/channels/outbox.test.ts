@@ -67,10 +67,17 @@ describe('outbox channel', () => {
   });
 
   it('keeps hostile recipients and ids inside its directory', async () => {
-    const { messageId } = await createOutboxChannel({ dir }).send(message({ recipient: '../../etc/passwd', deliveryId: '../x' }));
+    const { messageId } = await createOutboxChannel({ dir }).send(message({ recipient: '../../etc/passwd@example.net', deliveryId: '../x' }));
     expect(messageId.startsWith(join(dir, '2024-05-01') + '/')).toBe(true);
     expect(messageId.slice(dir.length + 12)).not.toContain('/');
   });
+
+  it.each(['noc@example.net, boss@evil.example', 'noc@example.net\r\nBcc: boss@evil.example', 'noc@example.net\u2028Bcc: x@y', 'Boss <boss@evil.example>', ''])(
+    'refuses an email recipient that is not one address (%j), writing nothing', async (recipient) => {
+      await expect(createOutboxChannel({ dir }).send(message({ recipient }))).rejects.toMatchObject({ code: 'CW_ERR_DELIVERY_REJECTED', retriable: false });
+      expect(await readdir(join(dir, '2024-05-01')).catch(() => [])).toEqual([]);
+    },
+  );
 
   it('refuses webhook messages and reports unwritable directories as retriable', async () => {
     await expect(createOutboxChannel({ dir }).send(message({ channel: 'webhook' }))).rejects.toMatchObject({ code: 'CW_ERR_DELIVERY_REJECTED' });

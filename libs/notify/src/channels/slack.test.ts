@@ -26,7 +26,7 @@ describe('Slack channel (real HTTP on 127.0.0.1)', () => {
     expect(JSON.parse(request?.body ?? '') as SlackPayload).toEqual({
       text: '[critical] Low ASR: acme',
       attachments: [{
-        color: '#d0021b', fallback: '[critical] Low ASR: acme', text: 'ASR 27.5% <= 30%\nover 15m', ts: 1_714_566_600,
+        color: '#d0021b', fallback: '[critical] Low ASR: acme', text: 'ASR 27.5% &lt;= 30%\nover 15m', ts: 1_714_566_600,
         fields: [
           { title: 'Level', value: 'critical', short: true }, { title: 'Entity', value: 'customer:acme', short: true },
           { title: 'Rule', value: 'low-asr', short: true }, { title: 'Event', value: 'fired', short: true },

@@ -30,18 +30,26 @@ export interface SlackPayload {
   }>;
 }
 
-/** slackPayload renders a notification for Slack from the template's subject and plain-text body. */
+/**
+ * slackText escapes the three characters Slack reads as markup (`<!channel>`, `<@U123>`, `<https://x|label>`), so a
+ * customer's name or any other value shows as the text it is and cannot mention, link or ping anyone.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** slackPayload renders a notification for Slack from the template's subject and plain-text body, as plain text. */
 export function slackPayload(subject: string, text: string, alert: AlertEvent): SlackPayload {
   return {
-    text: subject,
+    text: slackText(subject),
     attachments: [{
       color: LEVEL_COLOURS[alert.level],
-      fallback: subject,
-      text,
+      fallback: slackText(subject),
+      text: slackText(text),
       fields: [
         { title: 'Level', value: alert.level, short: true },
-        { title: 'Entity', value: alert.entity, short: true },
-        { title: 'Rule', value: alert.rule_id, short: true },
+        { title: 'Entity', value: slackText(alert.entity), short: true },
+        { title: 'Rule', value: slackText(alert.rule_id), short: true },
         { title: 'Event', value: alert.type, short: true },
       ],
       ts: Math.floor(alert.at_ms / 1000),

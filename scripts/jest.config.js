@@ -1,1 +1,1 @@
-module.exports = { ...require("../jest.base.js"), displayName: "cli" };
+module.exports = { ...require("../jest.base.js"), displayName: "cli", setupFilesAfterEnv: ["<rootDir>/../jest.embedded-db.js"] };

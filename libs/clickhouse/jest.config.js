@@ -1,1 +1,1 @@
-module.exports = { ...require("../../jest.base.js"), displayName: "clickhouse" };
+module.exports = { ...require("../../jest.base.js"), displayName: "clickhouse", setupFilesAfterEnv: ["<rootDir>/../../jest.embedded-db.js"] };

@@ -1,9 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { COMMON_ENV, loadConfig } from '@callwatch/core';
 import { connect } from '@callwatch/kafka';
 import { createRedis } from '@callwatch/redis';
 import { testScope } from '../support/harness';
 import { removeBenchData } from './figures';
-import { consumerGroups, growth, perMinute, readGroupOffsets, redisUse, type Sample } from './soak-gauges';
+import { consumerGroups, growth, heapUsedBytes, perMinute, readGroupOffsets, redisUse, runQueueSeconds, type Sample } from './soak-gauges';
 
 const minute = 60_000;
 
@@ -25,6 +27,24 @@ describe('perMinute', () => {
   it('keeps the last sample of each minute, NaN for a minute without one', () => {
     const samples = [0, 10_000, 50_000, 70_000, 190_000].map((atMs, i) => ({ atMs: 1_000 + atMs, value: i }));
     expect(perMinute(samples, 1_000)).toEqual([2, 3, NaN, 4]);
+  });
+});
+
+describe('process gauges', () => {
+  it('reads the heap in use from a service\'s /metrics, labelled as the services label it', async () => {
+    const server = createServer((_req, res) => res.end('# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.\nnodejs_heap_size_used_bytes{service="notifier"} 12345678\nnodejs_heap_size_total_bytes{service="notifier"} 99\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await heapUsedBytes((server.address() as AddressInfo).port)).toBe(12_345_678);
+    } finally {
+      server.close();
+    }
+    expect(await heapUsedBytes(1)).toBeNaN();
+  });
+
+  it('sums the run-queue wait of a process\'s threads, NaN for a process that is gone', () => {
+    expect(runQueueSeconds(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(runQueueSeconds(2 ** 30)).toBeNaN();
   });
 });
 

@@ -23,8 +23,8 @@ the whole run. Prints one line every 30 s and a summary: CDRs published and cons
 service, CDR→alert latency, RSS of every service over time, CPU per 1,000 CDRs, Redis memory per entity.
 
   --minutes <n>    how long traffic runs, in minutes (default 10)
-  --warmup <n>     the first minutes, left out of growth and CPU figures (default 2, or half of --minutes when
-                   that is less; shorter than --minutes)
+  --warmup <n>     the first minutes, left out of the growth, CPU and latency figures (default 2, or half of
+                   --minutes when that is less; shorter than --minutes)
   --rate <n>       CDRs per second (default ${DEFAULT_RATE.toLocaleString('en-US')}: about half the aggregator's ceiling in docs/benchmarks.md)
   --customers <n>  customers (default 10,000; 2% of them, at least one, are kept for bad spells, the rest Zipf-skewed)
   --rules <n>      generated rules (default 1,000; the first is the rule the latency is measured on)

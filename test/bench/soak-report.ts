@@ -21,6 +21,19 @@ export interface CdrsRead {
   recorder: number;
 }
 
+/**
+ * Times are, at one moment, the CPU seconds and the seconds spent waiting for a core (run queue) of each service
+ * instance, the CPU seconds of this process, and those of the shared Redis and Kafka with Redis's Lua calls so far.
+ */
+export interface Times {
+  cpu: Map<string, number>;
+  runQueue: Map<string, number>;
+  bench: number;
+  redis: number;
+  kafka: number;
+  lua: { calls: number; usec: number };
+}
+
 /** SoakRun is everything one soak measured, filled in as it runs. */
 export interface SoakRun {
   options: SoakOptions;
@@ -45,10 +58,9 @@ export interface SoakRun {
   consumed: Array<{ atMs: number } & CdrsRead>;
   /** CDRs read at the end of warm-up (the end is the last of `consumed`) */
   readWarmup: CdrsRead | null;
-  cpuWarmup: Map<string, number> | null;
-  cpuEnd: Map<string, number> | null;
-  benchCpuWarmup: NodeJS.CpuUsage | null;
-  benchCpuEnd: NodeJS.CpuUsage | null;
+  /** CPU and run-queue times at the end of warm-up and when the traffic stopped */
+  timesWarmup: Times | null;
+  timesEnd: Times | null;
   redisBefore: RedisUse | null;
   redisWarmup: RedisUse | null;
   redisEnd: RedisUse | null;
@@ -66,7 +78,7 @@ export function newRun(options: SoakOptions): SoakRun {
   return {
     options, machine: `${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${n(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
     loadStart: load(), loadEnd: '', startMs: 0, warmupEndMs: 0, endMs: 0, published: 0, publishedAtWarmup: 0, skipped: 0,
-    rss: new Map(SERVICES.map((s) => [`${s}-1`, []])), heap: new Map(SERVICES.map((s) => [s, []])), lag: new Map(SERVICES.map((s) => [s, []])), consumed: [], readWarmup: null, cpuWarmup: null, cpuEnd: null, benchCpuWarmup: null, benchCpuEnd: null,
+    rss: new Map(SERVICES.map((s) => [`${s}-1`, []])), heap: new Map(SERVICES.map((s) => [s, []])), lag: new Map(SERVICES.map((s) => [s, []])), consumed: [], readWarmup: null, timesWarmup: null, timesEnd: null,
     redisBefore: null, redisWarmup: null, redisEnd: null, drainSeconds: null, drainLag: {}, spells: [], stray: 0, counts: {}, exited: [],
   };
 }
@@ -147,21 +159,29 @@ export function printSummary(run: SoakRun): void {
     memory(`${service} heap`, run.heap.get(service) ?? []);
   }
 
-  if (run.cpuWarmup && run.cpuEnd && run.benchCpuWarmup && run.benchCpuEnd && afterWarmup > 0) {
-    const per1000 = (seconds: number) => n((seconds / afterWarmup) * 1_000, 3);
-    const bench = (run.benchCpuEnd.user + run.benchCpuEnd.system - run.benchCpuWarmup.user - run.benchCpuWarmup.system) / 1e6;
-    const services = [...run.cpuEnd].map(([name, end]) => `${name.replace(/-1$/, '')} ${per1000(end - (run.cpuWarmup?.get(name) ?? NaN))}`);
-    const total = [...run.cpuEnd].reduce((sum, [name, end]) => sum + end - (run.cpuWarmup?.get(name) ?? NaN), 0);
-    say(`CPU seconds per 1,000 CDRs published after warm-up (${n(afterWarmup)} CDRs): ${services.join(', ')}; services together ${per1000(total)}; this process (the switches, billing, the watchers) ${per1000(bench)}`);
+  const [t0, t1] = [run.timesWarmup, run.timesEnd];
+  if (t0 && t1 && afterWarmup > 0) {
+    const seconds = (run.endMs - run.warmupEndMs) / 1000;
+    const per1000 = (used: number) => n((used / afterWarmup) * 1_000, 3);
+    const delta = (pick: (t: Times) => Map<string, number>, name: string) => (pick(t1).get(name) ?? NaN) - (pick(t0).get(name) ?? NaN);
+    const names = SERVICES.map((service) => `${service}-1`);
+    const total = names.reduce((sum, name) => sum + delta((t) => t.cpu, name), 0);
+    say(`CPU seconds per 1,000 CDRs published after warm-up (${n(afterWarmup)} CDRs in ${n(seconds)} s): ${names.map((name) => `${name.replace(/-1$/, '')} ${per1000(delta((t) => t.cpu, name))}`).join(', ')};`
+      + ` services together ${per1000(total)} (${n(total / seconds, 2)} cores); this process (switches, billing, watchers) ${per1000(t1.bench - t0.bench)}`);
     // A service that fell behind did less than was published: per CDR it read, then.
     const readEnd = run.consumed.at(-1);
     if (run.readWarmup && readEnd) {
       const perRead = (service: 'aggregator' | 'recorder') => {
         const read = readEnd[service] - (run.readWarmup?.[service] ?? NaN);
-        return `${service} ${n(((run.cpuEnd?.get(`${service}-1`) ?? NaN) - (run.cpuWarmup?.get(`${service}-1`) ?? NaN)) / read * 1_000, 3)} (${n(read)} read)`;
+        return `${service} ${n((delta((t) => t.cpu, `${service}-1`) / read) * 1_000, 3)} (${n(read)} read)`;
       };
       say(`  per 1,000 CDRs each read from the CDR topic in the same time: ${perRead('aggregator')}, ${perRead('recorder')}`);
     }
+    // Every thread's wait counts: a process that waited as long as it ran (1.0) ran at half the speed it could have.
+    say(`  seconds waited for a core while ready to run, per CPU second used (run queue): ${names.map((name) => `${name.replace(/-1$/, '')} ${n(delta((t) => t.runQueue, name) / delta((t) => t.cpu, name), 2)}`).join(', ')}`);
+    const lua = { calls: t1.lua.calls - t0.lua.calls, usec: t1.lua.usec - t0.lua.usec };
+    say(`  shared infrastructure in the same time, other users' load included: Redis ${n((t1.redis - t0.redis) / seconds, 2)} cores of CPU; its Lua calls ${n(lua.calls)},`
+      + ` ${n(lua.usec / lua.calls)} µs each as Redis times them (wall clock: a Redis waiting for a core counts too); Kafka ${n((t1.kafka - t0.kafka) / seconds, 2)} cores`);
   }
 
   const perEntity = (use: RedisUse | null) => (use && run.redisBefore && use.entities > 0 ? `${n((use.usedBytes - run.redisBefore.usedBytes) / use.entities / 1024, 1)} KiB per entity (used_memory ${mib(use.usedBytes - run.redisBefore.usedBytes) >= 0 ? '+' : ''}${n(mib(use.usedBytes - run.redisBefore.usedBytes))} MiB over ${n(use.entities)} entities with state)` : '?');

@@ -43,7 +43,7 @@ const RESET_AT = answeredToReset(SPELL.failed, TIPPING.resetThreshold);
 /** The share of customers kept for bad spells. */
 const POOL_SHARE = 0.02;
 /** Carriers the calls go through (Zipf-skewed, as in the other benchmarks). */
-export const CARRIERS = 200;
+const CARRIERS = 200;
 /** Classes the customers' accounts are spread over, for class-scoped rules. */
 export const CLASSES = 12;
 

@@ -3,15 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Connection, Consumer } from '@callwatch/kafka';
 import { TIPPING, type SoakTraffic } from './soak-traffic';
 
-/** OutputCounts are the alert events, penalty actions and delivery records read back, by type or status. */
-export type OutputCounts = Record<string, number>;
-
 /**
  * OutputWatch reads what the pipeline puts out (alert events, penalty actions, delivery records) as an SRE consumer
  * would, and marks when each bad spell's alerts of the tipping rule were read, for the CDR→alert latency.
  */
 export class OutputWatch {
-  readonly counts: OutputCounts = {};
+  /** the alert events, penalty actions and delivery records read back, by type or status */
+  readonly counts: Record<string, number> = {};
   /** tipping-rule alerts that match no spell waiting for one: a Zipf customer's, or a spell's second fire */
   stray = 0;
   private consumer: Consumer | undefined;

@@ -9,13 +9,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyRules } from '@callwatch/cli';
-import { COMMON_ENV, loadConfig } from '@callwatch/core';
+import { COMMON_ENV, loadConfig, redisClusterNodes } from '@callwatch/core';
 import { connect, type Connection } from '@callwatch/kafka';
 import { SERVICES, ServiceFleet } from '../support/service-fleet';
-import { cpuSeconds, removeBenchData } from './figures';
-import { consumerGroups, heapUsedBytes, readGroupOffsets, redisUse, rssBytes, type ConsumerGroup, type GroupOffsets } from './soak-gauges';
+import { cpuSeconds, groupCpuSeconds, infraPid, luaCalls, removeBenchData } from './figures';
+import { consumerGroups, heapUsedBytes, readGroupOffsets, redisUse, rssBytes, runQueueSeconds, type ConsumerGroup, type GroupOffsets } from './soak-gauges';
 import { parseSoakOptions, USAGE, type SoakOptions } from './soak-options';
-import { countFiles, lagOf, load, n, newRun, printSummary, spellLatencies, type CdrsRead, type SoakRun } from './soak-report';
+import { countFiles, lagOf, load, n, newRun, printSummary, spellLatencies, type CdrsRead, type SoakRun, type Times } from './soak-report';
 import { soakRules } from './soak-rules';
 import { SoakTraffic } from './soak-traffic';
 import { OutputWatch, WebhookSink } from './soak-watch';
@@ -50,9 +50,12 @@ async function portsFree(base: number, count: number): Promise<boolean> {
 }
 
 // ServiceFleet numbers the services' metrics ports up from a base: five free in a row, away from the demo's (9464…)
-// and the chaos suite's (25000–25095, 25470).
+// and the chaos suite's (25000–25095, 25470); from a random place, so that two soaks at once rarely meet.
 async function metricsPortBase(): Promise<number> {
-  for (let base = 26_100 + Math.floor(Math.random() * 800); base < 27_000; base += SERVICES.length) {
+  const bases = 900 / SERVICES.length;
+  const first = Math.floor(Math.random() * bases);
+  for (let i = 0; i < bases; i++) {
+    const base = 26_100 + ((first + i) % bases) * SERVICES.length;
     if (await portsFree(base, SERVICES.length)) return base;
   }
   throw new Error('no five free ports in a row from 26100 to 26999 for the services\' metrics servers');
@@ -71,12 +74,10 @@ async function waitHealthy(fleet: ServiceFleet, logDir: string): Promise<void> {
   }
 }
 
-/** Setup is what one soak runs against: its prefix, folders, connections, services and watchers. */
+/** Setup is what one soak runs against: its prefix, connections, services, traffic and watcher. */
 interface Setup {
   options: SoakOptions;
   prefix: string;
-  logDir: string;
-  outbox: string;
   redisUrl: string;
   conn: Connection;
   admin: ReturnType<Connection['kafka']['admin']>;
@@ -84,7 +85,6 @@ interface Setup {
   fleet: ServiceFleet;
   traffic: SoakTraffic;
   watch: OutputWatch;
-  webhook: WebhookSink;
 }
 
 /**
@@ -100,7 +100,20 @@ async function drive(s: Setup, run: SoakRun, stopping: { now: boolean }): Promis
       void heapUsedBytes(port).then((value) => run.heap.get(service)?.push({ atMs, value }));
     }
   };
-  const cpuNow = () => new Map([...fleet.pids()].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const redisPid = infraPid(redisClusterNodes(s.redisUrl) ? 'redis-cluster' : 'redis');
+  const kafkaPid = infraPid('kafka');
+  const times = async (): Promise<Times> => {
+    const pids = [...fleet.pids()];
+    const bench = process.cpuUsage();
+    return {
+      cpu: new Map(pids.map(([name, pid]) => [name, cpuSeconds(pid)])),
+      runQueue: new Map(pids.map(([name, pid]) => [name, runQueueSeconds(pid)])),
+      bench: (bench.user + bench.system) / 1e6,
+      redis: redisPid === null ? NaN : groupCpuSeconds(redisPid),
+      kafka: kafkaPid === null ? NaN : groupCpuSeconds(kafkaPid),
+      lua: await luaCalls(s.redisUrl),
+    };
+  };
   let last = { atMs: run.startMs, published: 0, aggregator: 0, recorder: 0 };
   const line = async () => {
     const offsets = await readGroupOffsets(s.admin, s.groups);
@@ -140,9 +153,8 @@ async function drive(s: Setup, run: SoakRun, stopping: { now: boolean }): Promis
       zipfSent += due;
       await conn.publisher.publish(conn.topics.cdr, 'cdr', cdrs.map((value) => ({ key: `customer:${value.customer_id}`, value })));
       run.published += cdrs.length;
-      if (tickMs >= run.warmupEndMs && run.cpuWarmup === null) {
-        run.cpuWarmup = cpuNow();
-        run.benchCpuWarmup = process.cpuUsage();
+      if (tickMs >= run.warmupEndMs && run.timesWarmup === null) {
+        run.timesWarmup = await times();
         run.publishedAtWarmup = run.published;
         // Read beside the traffic: a scan of the keyspace or a round of admin requests must not hold the publisher up.
         void redisUse(s.redisUrl, s.prefix).then((use) => (run.redisWarmup = use), () => {});
@@ -164,8 +176,7 @@ async function drive(s: Setup, run: SoakRun, stopping: { now: boolean }): Promis
     }
     run.endMs = Date.now();
     sampleRss();
-    run.cpuEnd = cpuNow();
-    run.benchCpuEnd = process.cpuUsage();
+    run.timesEnd = await times();
     run.redisEnd = await redisUse(s.redisUrl, s.prefix);
     await lines;
     await line();
@@ -237,7 +248,7 @@ async function main(): Promise<number> {
   const fleet = new ServiceFleet(env, logDir, await metricsPortBase());
   const traffic = new SoakTraffic(options.customers);
   const watch = new OutputWatch(conn, traffic);
-  const s: Setup = { options, prefix, logDir, outbox, redisUrl: config.REDIS_URL, conn, admin, groups, fleet, traffic, watch, webhook };
+  const s: Setup = { options, prefix, redisUrl: config.REDIS_URL, conn, admin, groups, fleet, traffic, watch };
   let keep = options.keep;
   try {
     const rulesDir = join(dir, 'rules');
@@ -266,16 +277,41 @@ async function main(): Promise<number> {
     keep ||= run.exited.length > 0;
     printSummary(run);
     return 0;
+  } catch (err) {
+    keep = true; // its message may point at a service's log
+    throw err;
   } finally {
     await watch.stop().catch(() => {});
     await fleet.stopAll();
     await webhook.stop();
-    await admin.deleteGroups([...groups.map((g) => g.groupId), `${prefix}soak-watch`]).catch(() => {});
+    await removeGroups(admin, prefix);
     await admin.disconnect();
     await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
     await conn.close();
     if (keep) say(`kept ${dir} (service logs, ClickHouse folder, outbox)`);
     else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * removeGroups deletes the run's consumer groups, the compacted tables' too. A service killed at the end of stopAll
+ * leaves its members in the group until the session times out (KAFKA_SESSION_TIMEOUT_MS, 30 s), and Kafka refuses to
+ * delete a group with members: so it tries again for a minute.
+ */
+async function removeGroups(admin: Setup['admin'], prefix: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const left = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix));
+    if (left.length === 0) return;
+    // KafkaJS's error lists the groups it could not delete; any other error leaves them all.
+    const failed = await admin.deleteGroups(left).then(() => [], (err: { groups?: Array<{ groupId: string; errorCode: number }> }) =>
+      err.groups?.filter((g) => g.errorCode !== 0) ?? left.map((groupId) => ({ groupId, errorCode: -1 })));
+    if (failed.length === 0) return;
+    if (Date.now() > deadline) {
+      say(`could not delete these consumer groups (still members?): ${failed.map((g) => g.groupId).join(', ')}`);
+      return;
+    }
+    await sleep(5_000);
   }
 }
 

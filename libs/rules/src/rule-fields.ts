@@ -48,7 +48,8 @@ export function readString(f: Fields, key: string): string | undefined {
 export function readNumber(f: Fields, key: string): number | undefined {
   const value = present(f, key);
   if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  // YAML and JSON read `-0` as minus zero, which the rule topic would carry as 0: it is 0.
+  if (typeof value === 'number' && Number.isFinite(value)) return value === 0 ? 0 : value;
   f.report([key], `expected a number, got ${describe(value)}`);
   return undefined;
 }
@@ -60,7 +61,7 @@ const MAX_COUNT = 2_147_483_647;
 export function readCount(f: Fields, key: string): number | undefined {
   const value = present(f, key);
   if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT) return value === 0 ? 0 : value;
   f.report([key], `expected a whole number ≥ 0${typeof value === 'number' && value > MAX_COUNT ? ` and at most ${MAX_COUNT}` : ''}, got ${describe(value)}`);
   return undefined;
 }

@@ -96,3 +96,13 @@ describe('rule files built to exhaust the loader', () => {
     expect(errors.every((e) => e.file === 'deep.yaml' && e.line === 1 && e.message.startsWith('expected valid YAML or JSON'))).toBe(true);
   });
 });
+
+describe('rule files the fuzz found', () => {
+  it('reads -0 as 0, so the rule equals what its export loads back as', () => {
+    const text = 'id: z\ntitle: Z\nscope: { all: customers }\narea: balance\noperator: "<"\nthreshold: -0\nlevel: info\n';
+    const [rule] = validateRuleFiles([{ path: 'z.yaml', text }], opts).rules;
+    expect(Object.is(rule?.threshold, 0)).toBe(true);
+    const again = validateRuleFiles([{ path: 'z.json', text: JSON.stringify(ruleToFile(rule!)) }], opts).rules[0];
+    expect(ruleEquals(rule!, again!)).toBe(true);
+  });
+});

@@ -18,3 +18,4 @@ export * from './config-doc';
 export * from './ticker';
 export * from './edit-distance';
 export * from './yaml-source';
+export * from './setting-files';

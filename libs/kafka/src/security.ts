@@ -1,10 +1,10 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import {
-  CallwatchError, type ConfigOf, type KAFKA_SECURITY_ENV, type SCHEMA_REGISTRY_SECURITY_ENV, type SecurityProtocol,
+  CallwatchError, readCertificates, readPrivateKey, readSecretFile, type ConfigOf, type KAFKA_SECURITY_ENV, type SCHEMA_REGISTRY_SECURITY_ENV,
+  type SecurityProtocol,
 } from '@callwatch/core';
 import type { RegistryAccess } from './registry-http';
 
@@ -72,14 +72,14 @@ function kafkaSecurity(config: SecurityConfig, problems: string[]): KafkaSecurit
   }
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
     const ssl: ConnectionOptions = {};
-    const ca = config.KAFKA_TLS_CA_FILE && certificates('KAFKA_TLS_CA_FILE', config.KAFKA_TLS_CA_FILE, problems);
+    const ca = config.KAFKA_TLS_CA_FILE && readCertificates('KAFKA_TLS_CA_FILE', config.KAFKA_TLS_CA_FILE, problems);
     if (ca) ssl.ca = ca;
     const { KAFKA_TLS_CERT_FILE: certFile, KAFKA_TLS_KEY_FILE: keyFile } = config;
     if (certFile && !keyFile) problems.push('KAFKA_TLS_KEY_FILE is required with KAFKA_TLS_CERT_FILE: the private key of the client certificate');
     if (keyFile && !certFile) problems.push('KAFKA_TLS_CERT_FILE is required with KAFKA_TLS_KEY_FILE: the client certificate of the key');
     if (certFile && keyFile) {
-      const cert = certificates('KAFKA_TLS_CERT_FILE', certFile, problems);
-      const key = privateKey('KAFKA_TLS_KEY_FILE', keyFile, problems);
+      const cert = readCertificates('KAFKA_TLS_CERT_FILE', certFile, problems);
+      const key = readPrivateKey('KAFKA_TLS_KEY_FILE', keyFile, problems);
       if (cert && key) {
         if (new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) Object.assign(ssl, { cert, key });
         else problems.push(`KAFKA_TLS_KEY_FILE: the key in ${keyFile} does not belong to the certificate in ${certFile}`);
@@ -108,7 +108,7 @@ function registryAccess(config: SecurityConfig, problems: string[]): RegistryAcc
   else if (password !== undefined) problems.push('SCHEMA_REGISTRY_USERNAME is required with SCHEMA_REGISTRY_PASSWORD');
   if (config.SCHEMA_REGISTRY_CA_FILE) {
     if (url.protocol !== 'https:') problems.push(`SCHEMA_REGISTRY_CA_FILE is set, but SCHEMA_REGISTRY_URL (${access.url}) is not https`);
-    const ca = certificates('SCHEMA_REGISTRY_CA_FILE', config.SCHEMA_REGISTRY_CA_FILE, problems);
+    const ca = readCertificates('SCHEMA_REGISTRY_CA_FILE', config.SCHEMA_REGISTRY_CA_FILE, problems);
     if (ca) access.agent = new Agent({ ca, keepAlive: true });
   }
   return access;
@@ -121,52 +121,7 @@ function secret(name: string, value: string, fileName: string, file: string, pro
     return undefined;
   }
   if (!file) return value || undefined;
-  const text = read(fileName, file, problems);
-  if (text === undefined) return undefined;
-  const password = text.replace(/\r?\n$/, '');
-  if (!password) problems.push(`${fileName}: ${file} is empty`);
-  return password || undefined;
-}
-
-/** certificates reads a PEM file and checks that each certificate in it parses. */
-function certificates(name: string, file: string, problems: string[]): string | undefined {
-  const pem = read(name, file, problems);
-  if (pem === undefined) return undefined;
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) {
-    problems.push(`${name}: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    return undefined;
-  }
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (err) {
-      problems.push(`${name}: a certificate in ${file} cannot be read: ${(err as Error).message}`);
-      return undefined;
-    }
-  }
-  return pem;
-}
-
-function privateKey(name: string, file: string, problems: string[]): string | undefined {
-  const pem = read(name, file, problems);
-  if (pem === undefined) return undefined;
-  try {
-    createPrivateKey(pem);
-    return pem;
-  } catch (err) {
-    problems.push(`${name}: ${file} holds no private key that can be read without a passphrase: ${(err as Error).message}`);
-    return undefined;
-  }
-}
-
-function read(name: string, file: string, problems: string[]): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    problems.push(`${name}: cannot read ${file}: ${(err as Error).message}`);
-    return undefined;
-  }
+  return readSecretFile(fileName, file, problems);
 }
 
 function unused(config: SecurityConfig, names: Array<keyof SecurityConfig>, why: string, problems: string[]): void {

@@ -1,7 +1,5 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { CallwatchError, parseRedisUrl, type ConfigOf, type REDIS_ENV, type RedisTarget } from '@callwatch/core';
+import { CallwatchError, parseRedisUrl, readCertificates, readPrivateKey, readSecretFile, type ConfigOf, type REDIS_ENV, type RedisTarget } from '@callwatch/core';
 
 /** RedisSettings are the REDIS_ENV settings a client connects with (a service's whole config will do). */
 export type RedisSettings = ConfigOf<typeof REDIS_ENV>;
@@ -53,52 +51,14 @@ function tlsOptions(config: RedisSettings, problems: string[]): ConnectionOption
   const { REDIS_TLS_CA_FILE: caFile, REDIS_TLS_CERT_FILE: certFile, REDIS_TLS_KEY_FILE: keyFile } = config;
   if (Boolean(certFile) !== Boolean(keyFile)) problems.push('REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both or neither');
   const options: ConnectionOptions = {};
-  if (caFile) options.ca = certificates('REDIS_TLS_CA_FILE', caFile, problems);
-  if (certFile) options.cert = certificates('REDIS_TLS_CERT_FILE', certFile, problems);
-  if (keyFile) options.key = privateKey('REDIS_TLS_KEY_FILE', keyFile, problems);
+  if (caFile) options.ca = readCertificates('REDIS_TLS_CA_FILE', caFile, problems);
+  if (certFile) options.cert = readCertificates('REDIS_TLS_CERT_FILE', certFile, problems);
+  if (keyFile) options.key = readPrivateKey('REDIS_TLS_KEY_FILE', keyFile, problems);
   return options;
 }
 
 function passwordFrom(file: string, problems: string[]): string | undefined {
-  // `echo secret > file` and most secret stores end the file with a newline that is no part of the password.
-  const password = read('REDIS_PASSWORD_FILE', file, problems)?.replace(/\r?\n$/, '');
-  if (password === '') problems.push(`REDIS_PASSWORD_FILE: ${file} is empty`);
-  return password || undefined;
-}
-
-function certificates(name: string, file: string, problems: string[]): string | undefined {
-  const pem = read(name, file, problems);
-  if (pem === undefined) return undefined;
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) problems.push(`${name}: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (err) {
-      problems.push(`${name}: a certificate in ${file} cannot be read: ${(err as Error).message}`);
-    }
-  }
-  return pem;
-}
-
-function privateKey(name: string, file: string, problems: string[]): string | undefined {
-  const pem = read(name, file, problems);
-  if (pem === undefined) return undefined;
-  try {
-    createPrivateKey(pem);
-  } catch (err) {
-    problems.push(`${name}: ${file} holds no private key that can be read without a passphrase: ${(err as Error).message}`);
-  }
-  return pem;
-}
-
-function read(name: string, file: string, problems: string[]): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    problems.push(`${name}: cannot read ${file}: ${(err as Error).message}`);
-    return undefined;
-  }
+  return readSecretFile('REDIS_PASSWORD_FILE', file, problems);
 }
 
 function configError(problems: string[]): CallwatchError {

@@ -341,3 +341,21 @@ export function checkPlacedProblems(problems: readonly PlacedProblem[], file: { 
     if (!p.message.startsWith('expected ')) throw new Error(`expected a message "expected …, got …", got ${where}`);
   }
 }
+
+/**
+ * checkAccepted throws unless an item a loader accepted fits its Avro schema (`invalid` lists the fields that do not)
+ * and loads back, alone and equal, from what its export command writes (`reload`).
+ */
+export function checkAccepted<T>(
+  what: string,
+  item: T,
+  invalid: readonly string[],
+  reload: () => { items: readonly T[]; errors: ReadonlyArray<{ path: string; message: string }> },
+  equals: (a: T, b: T) => boolean,
+): void {
+  if (invalid.length > 0) throw new Error(`accepted ${what} does not match the Avro schema: ${invalid.join(', ')}`);
+  const again = reload();
+  if (again.errors.length > 0 || again.items.length !== 1 || !equals(item, again.items[0] as T)) {
+    throw new Error(`accepted ${what} does not load back from its export: ${JSON.stringify(again.errors.map((e) => `${e.path}: ${e.message}`))}`);
+  }
+}

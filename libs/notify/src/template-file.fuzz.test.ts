@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
+import { checkAccepted, checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
 import { invalidFields, type Template } from '@callwatch/schemas';
 import { STOCK_TEMPLATES } from './stock-templates';
 import { validateTemplateFiles, type TemplateFileText } from './template-file';
@@ -34,12 +34,10 @@ describe('template files under hostile edits (fuzz)', () => {
         checkPlacedProblems(errors, file, 'templates');
         checkPlacedProblems(warnings, file, 'templates');
         for (const template of templates) {
-          const invalid = invalidFields('template', template);
-          if (invalid.length > 0) throw new Error(`accepted template ${template.id} does not match the Avro schema: ${invalid.join(', ')}`);
-          const again = validateTemplateFiles([{ path: 'export.json', text: JSON.stringify(templateToFile(template)) }], opts);
-          if (again.errors.length > 0 || again.templates.length !== 1 || !templateEquals(template, again.templates[0]!)) {
-            throw new Error(`accepted template ${template.id} does not load back from its export: ${JSON.stringify(again.errors.map((e) => `${e.path}: ${e.message}`))}`);
-          }
+          checkAccepted(`template ${template.id}`, template, invalidFields('template', template), () => {
+            const again = validateTemplateFiles([{ path: 'export.json', text: JSON.stringify(templateToFile(template)) }], opts);
+            return { items: again.templates, errors: again.errors };
+          }, templateEquals);
         }
       },
     });

@@ -1,4 +1,4 @@
-import { checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
+import { checkAccepted, checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
 import { invalidFields } from '@callwatch/schemas';
 import { validateClassFiles } from './class-file';
 import { classEquals, classToFile } from './class-text';
@@ -42,12 +42,10 @@ describe('class files under hostile edits (fuzz)', () => {
         const { classes, errors } = validateClassFiles([file], opts);
         checkPlacedProblems(errors, file, 'classes');
         for (const cls of classes) {
-          const invalid = invalidFields('class', cls);
-          if (invalid.length > 0) throw new Error(`accepted class ${cls.name} does not match the Avro schema: ${invalid.join(', ')}`);
-          const again = validateClassFiles([{ path: 'export.json', text: JSON.stringify(classToFile(cls)) }], opts);
-          if (again.errors.length > 0 || again.classes.length !== 1 || !classEquals(cls, again.classes[0]!)) {
-            throw new Error(`accepted class ${cls.name} does not load back from its export: ${JSON.stringify(again.errors.map((e) => `${e.path}: ${e.message}`))}`);
-          }
+          checkAccepted(`class ${cls.name}`, cls, invalidFields('class', cls), () => {
+            const again = validateClassFiles([{ path: 'export.json', text: JSON.stringify(classToFile(cls)) }], opts);
+            return { items: again.classes, errors: again.errors };
+          }, classEquals);
         }
       },
     });

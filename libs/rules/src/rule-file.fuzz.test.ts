@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
+import { checkAccepted, checkPlacedProblems, fuzz, fuzzTimeoutMs, mutateText, type Rng } from '@callwatch/core/testing';
 import { invalidFields } from '@callwatch/schemas';
 import { validateRuleFiles, type RuleFileText } from './rule-file';
 import { ruleEquals, ruleToFile } from './rule-text';
@@ -67,13 +67,11 @@ describe('rule files under hostile edits (fuzz)', () => {
         checkPlacedProblems(errors, file, 'rules');
         for (const s of scripts) if (s.line < 1 || s.column < 1 || s.file !== file.path) throw new Error(`script placed at ${s.file}:${s.line}:${s.column}`);
         for (const rule of rules) {
-          const invalid = invalidFields('rule', rule);
-          if (invalid.length > 0) throw new Error(`accepted rule ${rule.id} does not match the Avro schema: ${invalid.join(', ')}`);
           // What `rules export` writes must load back as the same rule.
-          const again = validateRuleFiles([{ path: 'export.json', text: JSON.stringify(ruleToFile(rule)) }], opts);
-          if (again.errors.length > 0 || again.rules.length !== 1 || !ruleEquals(rule, again.rules[0]!)) {
-            throw new Error(`accepted rule ${rule.id} does not load back from its export: ${JSON.stringify(again.errors.map((e) => `${e.path}: ${e.message}`))}`);
-          }
+          checkAccepted(`rule ${rule.id}`, rule, invalidFields('rule', rule), () => {
+            const again = validateRuleFiles([{ path: 'export.json', text: JSON.stringify(ruleToFile(rule)) }], opts);
+            return { items: again.rules, errors: again.errors };
+          }, ruleEquals);
         }
         if (({} as Record<string, unknown>).polluted !== undefined) throw new Error('Object.prototype was polluted');
       },

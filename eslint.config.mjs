@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 
-const SERVICES = ['aggregator', 'evaluator', 'notifier', 'enforcer', 'recorder'];
+const SERVICES = ['aggregator', 'evaluator', 'notifier', 'enforcer', 'recorder', 'console'];
 
 const PACKAGE_PATTERNS = [
   { group: ['@callwatch/*/src', '@callwatch/*/src/*', '@callwatch/*/dist/*'], message: 'use the package through its exports, never its src/ or dist/' },
@@ -36,6 +36,11 @@ export default tseslint.config(
   },
   // A service's own files may import nothing of another service.
   ...SERVICES.map((service) => ({ files: [`services/${service}/**/*.ts`], rules: { 'no-restricted-imports': restrict(servicesBut(service)) } })),
+  // The console does what the CLI does through the libraries they share, never through the CLI.
+  {
+    files: ['services/console/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict(servicesBut('console'), { group: ['@callwatch/cli'], message: 'the console may not import the CLI: move what both need into a library under libs/' }) },
+  },
   // The integration tests and benchmarks start the services.
   { files: ['test/**/*.ts'], rules: { 'no-restricted-imports': restrict() } },
   {

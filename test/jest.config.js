@@ -7,5 +7,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/docs/'],
   globalSetup: '<rootDir>/support/global-setup.ts',
   globalTeardown: '<rootDir>/support/global-teardown.ts',
-  setupFilesAfterEnv: ['<rootDir>/support/timeout.ts'],
+  setupFilesAfterEnv: ['<rootDir>/support/timeout.ts', '<rootDir>/support/quiet-logs.ts'],
 };

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports';
 import { dirname, join } from 'node:path';
 import { COMMON_ENV, loadConfig } from '@callwatch/core';
 import { recorderReader, type HistoryReader } from '@callwatch/clickhouse';
@@ -60,14 +60,6 @@ export interface RecorderRunOptions {
   /** the CDRs end evenly spread over [fromMs, fromMs + spanMs) */
   fromMs: number;
   spanMs: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function publishCdrs(conn: Connection, { cdrs, nextCdr, fromMs, spanMs }: RecorderRunOptions): Promise<number> {

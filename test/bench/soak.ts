@@ -5,7 +5,7 @@
 // (npm run infra:up); its topics, consumer groups and Redis keys carry a prefix of their own and are removed after.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePortRun } from '../support/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyRules } from '@callwatch/cli';
@@ -36,30 +36,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
 
-async function portsFree(base: number, count: number): Promise<boolean> {
-  for (let port = base; port < base + count; port++) {
-    const server = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (!ok) return false;
-    await new Promise((resolve) => server.close(resolve));
-  }
-  return true;
-}
-
 // ServiceFleet numbers the services' metrics ports up from a base: five free in a row, away from the demo's (9464…)
-// and the chaos suite's (25000–25095, 25470); from a random place, so that two soaks at once rarely meet.
-async function metricsPortBase(): Promise<number> {
-  const bases = 900 / SERVICES.length;
-  const first = Math.floor(Math.random() * bases);
-  for (let i = 0; i < bases; i++) {
-    const base = 26_100 + ((first + i) % bases) * SERVICES.length;
-    if (await portsFree(base, SERVICES.length)) return base;
-  }
-  throw new Error('no five free ports in a row from 26100 to 26999 for the services\' metrics servers');
-}
+// and the chaos suite's (25000–25095, 25470).
+const metricsPortBase = () => freePortRun(SERVICES.length, 26_100, 26_999);
 
 async function waitHealthy(fleet: ServiceFleet, logDir: string): Promise<void> {
   const deadline = Date.now() + 180_000;

@@ -1,4 +1,5 @@
 import { Type } from 'avsc';
+import { RegistryCodec } from '@callwatch/kafka';
 import { avroSchema } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { testScope, type TestScope } from '../support/harness';
@@ -32,6 +33,15 @@ describe('registry codec against the real schema registry', () => {
 
     await scope.codec.register('metric', scope.topics.metric);
     const config = await fetch(`${registry}/config/${subject}`);
+    expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+  });
+
+  it('registers a new subject from eight services at once: each gets the same id (none trips on the others)', async () => {
+    // Services started together (compose, Kubernetes) register the same new subjects at the same moment.
+    const codecs = Array.from({ length: 8 }, () => new RegistryCodec(scope.env.SCHEMA_REGISTRY_URL as string));
+    const ids = await Promise.all(codecs.map((codec) => codec.register('alert', scope.topics.alert)));
+    expect(new Set(ids).size).toBe(1);
+    const config = await fetch(`${scope.env.SCHEMA_REGISTRY_URL}/config/${scope.topics.alert}-value`);
     expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
   });
 

@@ -29,6 +29,10 @@ describe('services are leaves (eslint.config.mjs)', () => {
     expect(await problems(file, code)).toEqual([expect.stringMatching(/^'@callwatch\/\w+' import is restricted .*a service is a leaf/)]);
   });
 
+  it('refuses an import of the CLI from the console', async () => {
+    expect(await problems('services/console/src/new-route.ts', "import { x } from '@callwatch/cli';")).toEqual([expect.stringMatching(/the console may not import the CLI/)]);
+  });
+
   it.each([
     ['a service, of a library', 'services/aggregator/src/new-stage.ts', "import { x } from '@callwatch/windows';"],
     ['a test, of a service', 'test/aggregator/new.test.ts', "import { x } from '@callwatch/aggregator';"],

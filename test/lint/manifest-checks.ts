@@ -9,6 +9,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service, type IConfigMap, type IPodTemplateSpec, type IProbe, type IService } from 'kubernetes-models/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { AGGREGATOR_ENV } from '@callwatch/aggregator';
+import { CONSOLE_ENV } from '@callwatch/console';
 import { ENFORCER_ENV } from '@callwatch/enforcer';
 import { EVALUATOR_ENV } from '@callwatch/evaluator';
 import { NOTIFIER_ENV } from '@callwatch/notifier';
@@ -22,7 +23,7 @@ export const COMPOSE_FILE = join(ROOT, 'infra', 'compose.yaml');
 export const SERVICES = readdirSync(join(ROOT, 'services')).filter((name) => existsSync(join(ROOT, 'services', name, 'src', 'main.ts')));
 
 /** SETTINGS are every variable a callwatch service reads (the services' *_ENV specs, which the CLI's are part of). */
-export const SETTINGS = new Set([AGGREGATOR_ENV, ENFORCER_ENV, EVALUATOR_ENV, NOTIFIER_ENV, RECORDER_ENV].flatMap((specs) => Object.keys(specs)));
+export const SETTINGS = new Set([AGGREGATOR_ENV, ENFORCER_ENV, EVALUATOR_ENV, NOTIFIER_ENV, RECORDER_ENV, CONSOLE_ENV].flatMap((specs) => Object.keys(specs)));
 
 /** Variables the manifests may set that callwatch itself does not read, each for its reader. */
 export const FOREIGN_VARIABLES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@callwatch/core';
@@ -15,14 +15,6 @@ const main = join(__dirname, '..', '..', 'services', 'recorder', 'dist', 'main.j
 const CUSTOMERS = 40;
 const CDRS = 12_000;
 const TOKEN = 'recorder-test-token-0123456789';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // A real recorder process, embedded ClickHouse in a temporary folder, records what was published to Kafka. It is
 // killed with SIGKILL while it writes (three times), and its consumer group is then rewound to the start of every

@@ -21,6 +21,7 @@ const SECRETS = {
   AWS_SECRET_ACCESS_KEY: 'cwleak-aws-secret-access-key',
   AWS_SESSION_TOKEN: 'cwleak-aws-session-token',
   WEBHOOK_SECRET: 'cwleak-webhook-hmac-key',
+  ACTION_WEBHOOK_SECRET: 'cwleak-action-webhook-hmac-key',
   PUSHOVER_TOKEN: 'cwleakPushoverAppToken0000000',
   API_TOKEN: 'cwleak-api-bearer-token-0001',
   SCHEMA_REGISTRY_PASSWORD: 'cwleak-registry-password',
@@ -35,6 +36,7 @@ const SECRETS = {
   // What rules carry: a Slack webhook's secret path, a token in a webhook's query, a Pushover user key.
   slackPath: 'cwleakSlackWebhookPathSecret',
   webhookQueryToken: 'cwleak-webhook-query-token',
+  actionWebhookQueryToken: 'cwleak-action-webhook-query-token',
   pushoverUser: 'uCwleakPushoverUserKey00000000',
 };
 
@@ -187,7 +189,12 @@ describe('secrets never reach a log, an error or the help', () => {
 
   it('services that cannot connect or start leak none in what they log', async () => {
     // Redis refusing the password, ClickHouse refusing the connection, a SASL login the broker cannot do; the enforcer
-    // starts with a registry user and password.
+    // starts with a registry user and password, and its action webhook retries a switch answering 500 to an action.
+    const actions = await connect(loadConfig(ENFORCER_ENV, { ...env, SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL }), `${scope.id}-actions`, ['action']);
+    await actions.publisher.publish(actions.topics.action, 'action', [{ key: 'customer:leak', value: {
+      action_id: `leak-${scope.id}`, type: 'disable', entity: 'customer:leak', until_ms: Date.now() + 60_000, rule_id: 'leak', reason: 'leak check', at_ms: Date.now(),
+    } }]);
+    await actions.close();
     const failing = [
       run('aggregator (Redis password)', [serviceMain('aggregator')], { ...env, REDIS_URL: withPassword(`redis://127.0.0.1:${redis.port}`, 'default', SECRETS.redisUrlPassword) }),
       run('recorder (ClickHouse refused)', [serviceMain('recorder')], { ...env, CLICKHOUSE_URL: withPassword(`http://127.0.0.1:${await refusedPort()}`, 'default', SECRETS.clickhouseUrlPassword) }),
@@ -197,11 +204,12 @@ describe('secrets never reach a log, an error or the help', () => {
     ];
     const enforcer = run('enforcer (registry user and password)', [serviceMain('enforcer')], {
       ...env, SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USERNAME: 'cwuser', SCHEMA_REGISTRY_PASSWORD: SECRETS.SCHEMA_REGISTRY_PASSWORD,
+      ACTION_WEBHOOK_URL: `${slack.url}/actions?token=${SECRETS.actionWebhookQueryToken}`, ACTION_WEBHOOK_SECRET: SECRETS.ACTION_WEBHOOK_SECRET,
     });
     logs.push(...failing, enforcer);
     // Each logs an error (level 50) or a fatal (60) and exits, or keeps trying: give it a minute either way.
     await Promise.all(failing.map((l) => until(l, (out) => /"level":(50|60)/.test(out), 60_000)));
-    await until(enforcer, (out) => out.includes('enforcer running'));
+    await until(enforcer, (out) => out.includes('enforcer running') && out.includes('not delivered to'));
     await Promise.all([...failing, enforcer].map((l) => l.stop()));
     expect([...failing, enforcer].map((l) => [l.name, /"level":(50|60)/.test(l.output) || l.output.includes('enforcer running')])).toEqual([...failing, enforcer].map((l) => [l.name, true]));
     expect(leaksIn([...failing, enforcer])).toEqual([]);

@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Stops the infrastructure if global setup started it (set CALLWATCH_KEEP_INFRA=1 to keep it for the next run). */
+/**
+ * Stops the components global setup started, and only those (set CALLWATCH_KEEP_INFRA=1 to keep them for
+ * the next run).
+ */
 export default function globalTeardown(): void {
-  if (process.env.CALLWATCH_TEST_STARTED_INFRA === '1' && process.env.CALLWATCH_KEEP_INFRA !== '1') {
-    spawnSync('bash', [join(__dirname, '..', '..', 'infra', 'bin', 'infra'), 'down'], { stdio: 'inherit' });
+  const started = (process.env.CALLWATCH_TEST_STARTED_INFRA ?? '').split(' ').filter((c) => c !== '');
+  if (started.length > 0 && process.env.CALLWATCH_KEEP_INFRA !== '1') {
+    spawnSync('bash', [join(__dirname, '..', '..', 'infra', 'bin', 'infra'), 'down', ...started], { stdio: 'inherit' });
   }
 }

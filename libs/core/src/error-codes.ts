@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   CW_ERR_TABLE_CATCH_UP: { retriable: true, description: 'A compacted topic (rules, accounts, templates, silences) was not read to its end in time at start; the service does not start on half its rules, and is to be started again.' },
   CW_ERR_BATCH_FAILED: { retriable: true, description: 'A consumer could not finish a batch (e.g. Redis unreachable); the batch is retried, then the consumer restarts from its committed offsets.' },
   CW_ERR_HISTORY: { retriable: false, description: 'History could not be read: no recorder answers and no embedded data, a query ClickHouse refused, or a migration that changed after it was applied.' },
+  CW_ERR_CONSOLE: { retriable: false, description: 'The console could not be reached at CONSOLE_URL or refused a request (`callwatch top`).' },
   CW_ERR_RECORD: { retriable: true, description: 'The recorder could not write a batch to ClickHouse; the batch is retried and its offsets stay uncommitted until an insert is acknowledged.' },
+  CW_ERR_SILENCE_INVALID: { retriable: false, description: 'A silence was refused: it matches neither a rule nor an entity, a pattern is not a rule id or entity glob, or its time range ends before it starts or has passed.' },
+  CW_ERR_NO_PENALTY: { retriable: false, description: 'A penalty lift named an entity with no active penalty, or one an enforcer is ending at that moment.' },
   CW_ERR_CLI_USAGE: { retriable: false, description: 'A CLI command was called with invalid arguments.' },
 } as const satisfies Record<string, { retriable: boolean; description: string }>;

@@ -5,7 +5,7 @@ export type { Logger };
 // Fields that hold a secret by their name, at the top of a log line or one level down (`{ config }`, `{ headers }`):
 // a value logged under one of them is replaced, whoever logs it.
 const SECRET_FIELDS = [
-  'password', 'token', 'secret', 'authorization', 'apiToken', 'API_TOKEN', 'WEBHOOK_SECRET', 'PUSHOVER_TOKEN', 'AWS_SECRET_ACCESS_KEY',
+  'password', 'token', 'secret', 'authorization', 'apiToken', 'API_TOKEN', 'WEBHOOK_SECRET', 'ACTION_WEBHOOK_SECRET', 'PUSHOVER_TOKEN', 'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN', 'KAFKA_SASL_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD', 'CLICKHOUSE_PASSWORD',
 ];
 const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]);
@@ -25,8 +25,19 @@ function serializeError(err: Error): Record<string, unknown> {
   return out;
 }
 
+// Where loggers created without a destination of their own write: stdout, unless a process routed its logs elsewhere.
+let routedDestination: DestinationStream | undefined;
+
+/**
+ * routeLogs sends the lines of every logger created from now on without a destination of its own to `destination`
+ * (undefined: stdout again). The CLI routes them to a file so no JSON line reaches a person's terminal.
+ */
+export function routeLogs(destination: DestinationStream | undefined): void {
+  routedDestination = destination;
+}
+
 /** createLogger returns the structured logger of one service or module, namespaced by `name`; secret fields are redacted. */
-export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info', destination = routedDestination): Logger {
   const options = {
     name,
     level,

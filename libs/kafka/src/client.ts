@@ -32,9 +32,11 @@ export function createKafka({ brokers, clientId, security }: KafkaConfig): Kafka
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        // KafkaJS logs a harmless error on every rebalance of a group that is shutting down; keep it at debug.
+        // KafkaJS logs a harmless error on every rebalance (a heartbeat answered "rebalancing", as `error` beside a
+        // "Response Heartbeat" message; or a group that is shutting down): the consumer rejoins, so keep it at debug.
         const name = levels[level] ?? 'info';
-        log[message?.includes('The group is rebalancing') ? 'debug' : name](rest, message);
+        const rebalancing = [message, rest.error].some((text) => typeof text === 'string' && text.includes('The group is rebalancing'));
+        log[rebalancing ? 'debug' : name](rest, message);
       },
   });
 }

@@ -11,6 +11,17 @@ const HEADER_BYTES = 5;
  * RegistryCodec encodes and decodes the Confluent wire format (magic byte, 4-byte schema id, Avro body)
  * synchronously: writer schemas are fetched once per id and cached, so the hot path makes no promise per message.
  */
+/**
+ * retriableRegistration: an incompatible schema or refused credentials stay so; anything else may pass on a retry,
+ * including Apicurio's "A rule named 'COMPATIBILITY' already exists", which a service gets when another one set the
+ * new subject's compatibility at the same moment (services started together register the same subjects).
+ */
+function retriableRegistration(err: unknown): boolean {
+  const message = String((err as Error).message);
+  if (/already exists/i.test(message)) return true;
+  return !/compatib/i.test(message) && !deniedStatus(err);
+}
+
 export class RegistryCodec {
   private readonly registry: SchemaRegistry;
   private readonly readers = new Map<SchemaName, { id: number; type: Type }>();
@@ -36,7 +47,7 @@ export class RegistryCodec {
     const subject = `${topic}-value`;
     const attempt = () => retry(
       () => this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
-      { retries: 3, shouldRetry: (err) => !/compatib/i.test(String((err as Error).message)) && !deniedStatus(err) },
+      { retries: 3, shouldRetry: (err) => retriableRegistration(err) },
     );
     try {
       let registered: { id: number };

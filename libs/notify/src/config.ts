@@ -14,6 +14,11 @@ const smsSenderId = (raw: string): string => {
   return raw;
 };
 
+/** NOTIFY_ALLOW_TARGETS_ENV is the target guard's allow-list, one setting for the notifier's webhooks and the enforcer's action webhook. */
+export const NOTIFY_ALLOW_TARGETS_ENV = {
+  NOTIFY_ALLOW_TARGETS: env(parseAllowTargets, 'comma-separated CIDRs, addresses and host names that webhook and Slack URLs (and the enforcer\'s ACTION_WEBHOOK_URL) may reach even where they are loopback, private, link-local, CGNAT or cloud metadata addresses, which are refused otherwise (docs/channels.md)', []),
+};
+
 /** NOTIFY_ENV says where notifications go and how they are sent; the notifier and `callwatch rules test --send` share it. */
 export const NOTIFY_ENV = {
   NOTIFY_EMAIL_FROM: env(parsers.string, 'sender address of alert emails (verified in SES)', 'alerts@callwatch.local'),
@@ -30,7 +35,7 @@ export const NOTIFY_ENV = {
   WEBHOOK_SECRET: env(parsers.string, 'HMAC-SHA256 key that signs webhook bodies (x-callwatch-signature); required when a rule notifies a webhook', ''),
   NOTIFY_WEBHOOK_TIMEOUT_MS: env(parsers.durationMs, 'longest a webhook, Slack or Pushover request may take, connecting to the whole answer; longer is a temporary failure', 10_000),
   NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES: env(parsers.bytes, 'how much of a webhook, Slack or Pushover answer is read before the connection is closed (the status decides the outcome)', 64 * 1024),
-  NOTIFY_ALLOW_TARGETS: env(parseAllowTargets, 'comma-separated CIDRs, addresses and host names that webhook and Slack URLs may reach even where they are loopback, private, link-local, CGNAT or cloud metadata addresses, which are refused otherwise (docs/channels.md)', []),
+  ...NOTIFY_ALLOW_TARGETS_ENV,
   PUSHOVER_TOKEN: env(parsers.string, 'Pushover application API token; required when a rule notifies a Pushover user', ''),
   PUSHOVER_API_URL: env(parsers.url, 'base URL of the Pushover API; messages are posted to its /1/messages.json', 'https://api.pushover.net'),
   PUSHOVER_EMERGENCY_RETRY_S: env(intBetween(30, 10_800), 'seconds between Pushover\'s repeats of a critical (emergency-priority) alert until someone acknowledges it; at least 30', 60),

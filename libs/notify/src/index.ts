@@ -10,6 +10,7 @@ export * from './notification-record';
 export * from './recipients';
 export * from './render';
 export * from './silence';
+export * from './silence-build';
 export * from './stock-templates';
 export * from './superseded';
 export * from './transport';
@@ -39,3 +40,4 @@ export { CHART_COLORS, renderAlertChart, renderChart } from './chart/alert-chart
 export type { AlertChartInput, ChartFormat, ChartImage } from './chart/alert-chart';
 export { CHART_CID, alertImages, chartFor } from './chart/chart-for';
 export type { AlertImagesOptions, ChartSize } from './chart/chart-for';
+export * from './test-delivery';

@@ -133,6 +133,17 @@ export class RedisKeys {
     return `${this.prefix}{digests}:due`;
   }
 
+  /** entityKeyPattern matches one kind of key (`meta`, `alerts`) of every entity, for a SCAN; `entityOfKey` reads the entity back. */
+  entityKeyPattern(kind: 'meta' | 'alerts'): string {
+    return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}{*}:${kind}`;
+  }
+
+  /** entityOfKey is the entity whose key this is (`<prefix>{customer:acme}:meta`), or null for a key of no entity. */
+  entityOfKey(key: string): string | null {
+    const match = /^\{((?:customer|carrier):[^}]+)\}:/.exec(key.startsWith(this.prefix) ? key.slice(this.prefix.length) : '');
+    return match ? (match[1] as string) : null;
+  }
+
   /** pattern matches every key under this prefix (for tests and `status`). */
   pattern(): string {
     return `${this.prefix}*`;

@@ -15,6 +15,11 @@ describe('decidePenalty', () => {
     });
   });
 
+  it('writes the value of its reason with three decimals at most', () => {
+    const fired = { ...alert('fired', 1_000), value: 14.996035791142825, threshold: 15 };
+    expect(decidePenalty(null, fired, rule)?.penalty.reason).toBe('ASR low: asr 14.996 <= 15');
+  });
+
   it('extends a penalty on a later firing and never shortens one', () => {
     const current = { until_ms: 601_000, rule_id: 'asr-low', reason: 'r' };
     expect(decidePenalty(current, alert('fired', 61_000), rule)?.penalty.until_ms).toBe(661_000);

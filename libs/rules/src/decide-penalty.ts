@@ -22,7 +22,9 @@ export function decidePenalty(current: Penalty | null, alert: AlertEvent, rule: 
   if (alert.type !== 'fired' || !rule || rule.penalty_ms === null || rule.penalty_ms <= 0) return null;
   const until = alert.at_ms + rule.penalty_ms;
   if (current && current.until_ms >= until) return null;
-  const value = alert.value === null ? 'no value' : `${rule.area} ${alert.value} ${alert.operator ?? ''} ${alert.threshold ?? ''}`.trim();
+  // Three decimals at most: a reason is read by people and switches ("asr 14.996 < 15", not 14.996035791142825).
+  const shown = (n: number) => String(Number(n.toFixed(3)));
+  const value = alert.value === null ? 'no value' : `${rule.area} ${shown(alert.value)} ${alert.operator ?? ''} ${alert.threshold === null ? '' : shown(alert.threshold)}`.trim();
   const penalty = { until_ms: until, rule_id: rule.id, reason: `${rule.title}: ${value}` };
   return {
     penalty,

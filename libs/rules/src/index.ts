@@ -35,3 +35,4 @@ export type { Orphans } from './orphaned-states';
 export { accountEvent, actionEvent, paymentEvent } from './rule-events';
 export { actionId, decidePenalty, enableAction } from './decide-penalty';
 export type { Penalty } from './decide-penalty';
+export { toggledRule } from './rule-toggle';

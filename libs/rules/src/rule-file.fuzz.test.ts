@@ -6,11 +6,11 @@ import { validateRuleFiles, type RuleFileText } from './rule-file';
 import { ruleEquals, ruleToFile } from './rule-text';
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'rules', 'examples');
-const opts = { knownTemplates: new Set(['asr', 'low-asr-mail']), appliedBy: 'fuzz', now: 1_700_000_000_000 };
+const opts = { knownTemplates: new Set(['asr', 'low-asr-mail', 'low-balance-customer', 'payment-received']), appliedBy: 'fuzz', now: 1_700_000_000_000 };
 
 // Every kind of rule and every field, as YAML and as JSON, besides the examples of rules/examples.
 const SEEDS = [
-  ...readdirSync(EXAMPLES).map((name) => readFileSync(join(EXAMPLES, name), 'utf8')),
+  ...readdirSync(EXAMPLES).filter((name) => name.endsWith('.yaml')).map((name) => readFileSync(join(EXAMPLES, name), 'utf8')),
   `- id: low-asr
   title: Low ASR
   scope: { customer: acme }

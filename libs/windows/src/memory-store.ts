@@ -21,9 +21,19 @@ interface StoredEntity {
   late: number;
   offsets: Map<string, number>;
   ids: Map<string, number>;
+  /**
+   * ids older than this are gone, as the script deletes them at the end of each apply; here they are dropped in
+   * sweeps (when the map has doubled), since one scan of a busy entity's ids per event made replays quadratic
+   */
+  idsFrom: number;
+  idsSweepAt: number;
   starts: Map<number, number>;
+  /** no second in `starts` is older than this (a bound, so a slide scans them only when one may have left) */
+  startsMin: number;
   callStarts: boolean;
   open: Map<string, number>;
+  /** no open call started before this (a bound, so expiry scans them only when one may have expired) */
+  openMin: number;
   expired: number;
   balBase: number;
   balAt: number;
@@ -39,6 +49,14 @@ interface StoredEntity {
   /** grows with every change (what the script keeps as `ver`) */
   version: number;
   periods: Map<number, PeriodWindow>;
+}
+
+const ID_SWEEP_MIN = 1024;
+
+// An id counts while it is younger than the entity's id retention, as if every older one had been deleted.
+function hasId(e: StoredEntity, id: string): boolean {
+  const ms = e.ids.get(id);
+  return ms !== undefined && ms >= e.idsFrom;
 }
 
 const NO_DELTA: Omit<EntityDelta, 'entity'> = {
@@ -69,7 +87,7 @@ export class MemoryStore {
         offset: e?.offsets.get(source) ?? -1,
         clockMs: e?.clock ?? 0,
         callStarts: e?.callStarts ?? false,
-        seen: new Set(ids.filter((id) => e?.ids.has(id))),
+        seen: new Set(ids.filter((id) => e !== undefined && hasId(e, id))),
       });
     }
     return out;
@@ -94,7 +112,8 @@ export class MemoryStore {
     let e = this.entities.get(entity);
     if (!e) {
       e = {
-        clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), starts: new Map(), callStarts: false, open: new Map(), expired: 0,
+        clock: 0, wclock: 0, late: 0, offsets: new Map(), ids: new Map(), idsFrom: -Infinity, idsSweepAt: ID_SWEEP_MIN, starts: new Map(), startsMin: Infinity,
+        callStarts: false, open: new Map(), openMin: Infinity, expired: 0,
         balBase: 0, balAt: -1, balSum: 0, balLimit: null, moves: new Map(), balOld: 0, balOldTo: -1, movesFrom: -Infinity, version: 0, periods: new Map(),
       };
       this.entities.set(entity, e);
@@ -126,26 +145,34 @@ export class MemoryStore {
       for (const [second, n] of d.starts) this.countStart(e, second, n);
       if (d.opens.length > 0) e.callStarts = true;
       for (const [callId, startMs] of d.opens) {
-        if (e.ids.has(`call:${callId}`)) continue;
+        if (hasId(e, `call:${callId}`)) continue;
         e.ids.set(`call:${callId}`, startMs);
         e.open.set(callId, startMs);
+        e.openMin = Math.min(e.openMin, startMs);
         this.countStart(e, Math.floor(startMs / 1000), 1);
       }
       for (const [callId, second, endMs] of d.calls) {
-        if (e.open.delete(callId) || e.ids.has(`call:${callId}`)) continue;
+        if (e.open.delete(callId) || hasId(e, `call:${callId}`)) continue;
         e.ids.set(`call:${callId}`, endMs);
         this.countStart(e, second, 1);
       }
-      if (e.callStarts) {
+      if (e.callStarts && e.openMin < e.clock - this.options.maxCallMs) {
+        e.openMin = Infinity;
         for (const [callId, startMs] of e.open) {
           if (startMs < e.clock - this.options.maxCallMs) {
             e.open.delete(callId);
             e.expired++;
-          }
+          } else e.openMin = Math.min(e.openMin, startMs);
         }
       }
       const oldest = Math.floor((wclock - this.longestMs) / 1000);
-      for (const second of e.starts.keys()) if (second < oldest) e.starts.delete(second);
+      if (e.startsMin < oldest) {
+        e.startsMin = Infinity;
+        for (const second of e.starts.keys()) {
+          if (second < oldest) e.starts.delete(second);
+          else e.startsMin = Math.min(e.startsMin, second);
+        }
+      }
       if (d.account && d.account[1] > e.balAt) {
         e.balAt = d.account[1];
         e.balBase = d.account[0];
@@ -193,8 +220,11 @@ export class MemoryStore {
         e.balOldTo = Math.max(e.balOldTo, movedFrom - 1);
       }
       for (const [id, ms] of d.ids) e.ids.set(id, ms);
-      const retention = e.clock - this.options.idRetentionMs;
-      for (const [id, ms] of e.ids) if (ms < retention) e.ids.delete(id);
+      e.idsFrom = Math.max(e.idsFrom, e.clock - this.options.idRetentionMs);
+      if (e.ids.size >= e.idsSweepAt) {
+        for (const [id, ms] of e.ids) if (ms < e.idsFrom) e.ids.delete(id);
+        e.idsSweepAt = Math.max(ID_SWEEP_MIN, 2 * e.ids.size);
+      }
     }
     return this.metrics(entity, e, applied, wclock);
   }
@@ -243,6 +273,7 @@ export class MemoryStore {
   private countStart(e: StoredEntity, second: number, n: number): void {
     const count = (e.starts.get(second) ?? 0) + n;
     e.starts.set(second, count);
+    e.startsMin = Math.min(e.startsMin, second);
     for (const [p, g] of this.periods) {
       const w = this.window(e, p);
       const b = Math.floor((second * 1000) / g);

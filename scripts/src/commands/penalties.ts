@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CallwatchError, formatDuration, parseEntity } from '@callwatch/core';
-import { PenaltyStore, RedisKeys, createRedis, type ActivePenalty } from '@callwatch/redis';
-import { enableAction } from '@callwatch/rules';
+import { PenaltyStore, RedisKeys, createRedis, liftPenalty as lift, type ActivePenalty } from '@callwatch/redis';
 import { connect } from '@callwatch/kafka';
 import type { Action } from '@callwatch/schemas';
 import { cliConfig } from '../env';
@@ -26,7 +25,7 @@ export function listPenalties(env: NodeJS.ProcessEnv = process.env): Promise<Act
 export function formatPenalties(penalties: ActivePenalty[], now = Date.now()): string {
   if (penalties.length === 0) return 'no active penalties\n';
   return `${penalties
-    .map((p) => `${p.entity.padEnd(28)} until ${new Date(p.until_ms).toISOString()} (${formatDuration(Math.max(0, p.until_ms - now))} left)  ${p.rule_id}: ${p.reason}`)
+    .map((p) => `${p.entity.padEnd(28)} until ${new Date(p.until_ms).toISOString()} (${formatDuration(Math.max(0, Math.round((p.until_ms - now) / 1000) * 1000))} left)  ${p.rule_id}: ${p.reason}`)
     .join('\n')}\n`;
 }
 
@@ -43,18 +42,20 @@ export async function liftPenalty(entity: string, options: { by?: string; reason
   const env = options.env ?? process.env;
   const by = options.by ?? userInfo().username;
   return withStore(env, async (store) => {
-    const owner = `cli-${by}-${process.pid}`;
-    const penalty = await store.claim(entity, owner, Date.now(), true);
-    if (!penalty) throw new CallwatchError('CW_ERR_CLI_USAGE', `${entity} has no active penalty (or an enforcer is ending it right now)`);
-    const action = enableAction(entity, penalty, Date.now(), `lifted by ${by}${options.reason ? `: ${options.reason}` : ''}`);
-    const connection = await connect(cliConfig(env), 'callwatch-cli', ['action']);
+    const publish = async (action: Action) => {
+      const connection = await connect(cliConfig(env), 'callwatch-cli', ['action']);
+      try {
+        await connection.publisher.publish(connection.topics.action, 'action', [{ key: entity, value: action }]);
+      } finally {
+        await connection.close();
+      }
+    };
     try {
-      await connection.publisher.publish(connection.topics.action, 'action', [{ key: entity, value: action }]);
-    } finally {
-      await connection.close();
+      return await lift(store, entity, { by, reason: options.reason, owner: `cli-${by}-${process.pid}`, publish });
+    } catch (err) {
+      if (err instanceof CallwatchError && err.code === 'CW_ERR_NO_PENALTY') throw new CallwatchError('CW_ERR_CLI_USAGE', err.message);
+      throw err;
     }
-    await store.end(entity, owner, penalty);
-    return action;
   });
 }
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CallwatchError } from '@callwatch/core';
-import { ruleToFile } from '@callwatch/rules';
+import { ruleToFile, toggledRule } from '@callwatch/rules';
 import type { Rule } from '@callwatch/schemas';
 import { formatConfigFiles, registerExportCommand, type ConfigFormat } from './config-kind';
 import { withRuleTable } from './rule-table';
@@ -30,9 +30,10 @@ export async function changeRules(ids: string[], change: RuleChange, options: Ch
     const messages: Array<{ key: string; value: Rule | null; headers?: Record<string, string> }> = [];
     for (const id of new Set(ids)) {
       const rule = table.get(id) as Rule;
+      const toggled = change === 'delete' ? null : toggledRule(rule, change === 'enable', by, now);
       // A tombstone has no value to carry who deleted the rule, so its headers do.
       if (change === 'delete') messages.push({ key: id, value: null, headers: { 'applied-by': by, 'applied-at-ms': String(now) } });
-      else if (rule.enabled !== (change === 'enable')) messages.push({ key: id, value: { ...rule, enabled: change === 'enable', applied_by: by, applied_at_ms: now } });
+      else if (toggled) messages.push({ key: id, value: toggled });
       else {
         print(`= ${id}  (already ${change}d)`);
         continue;

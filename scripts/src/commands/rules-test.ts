@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { CallwatchError, createLogger, parseEntity } from '@callwatch/core';
-import { AlertStore, RedisKeys, createRedis, readLiveSnapshot, redisMetricHistory, type DedupStore } from '@callwatch/redis';
+import { AlertStore, RedisKeys, createRedis, readLiveSnapshot, redisMetricHistory } from '@callwatch/redis';
 import { CompactedTable, type Connection } from '@callwatch/kafka';
 import {
-  alertImages, buildContext, deliver, openChannels, renderNotification, resolveRecipients, templateFor, type InlineImage,
+  alertImages, buildContext, deliverTest, openChannels, renderNotification, resolveRecipients, templateFor, type InlineImage,
   type NotificationContext, type Recipient,
 } from '@callwatch/notify';
 import { ScriptSandbox, metricValue, nextDeadline, ruleApplies, type AlertState, type Observation } from '@callwatch/rules';
@@ -28,9 +28,6 @@ export interface RuleTestOptions {
   print?: (text: string) => void;
   now?: number;
 }
-
-// A test event's id is new on every run, so there is nothing to deduplicate against and no mark worth keeping.
-const NO_DEDUP: DedupStore = { claim: async () => ({ kind: 'ours' }), renew: async () => {}, markSent: async () => {}, release: async () => {} };
 
 /**
  * testRule evaluates a rule on an entity's live metrics as the evaluator would with no prior state, shows the
@@ -143,13 +140,7 @@ async function sendTest(
   const { alert, context, template, recipients, rule, account } = test;
   const images = recipients.some((r) => r.channel === 'email') ? await chartOf(config, alert, rule, account) : [];
   // Someone waits at the terminal: a few seconds of retries, not the minutes the notifier spends riding out an outage.
-  const retries = Math.min(config.NOTIFY_RETRIES, INTERACTIVE_RETRIES);
-  const perRecipient = await Promise.all(
-    recipients.map((recipient) => deliver({
-      alert, context, template, recipient, channel: channels[recipient.channel], dedup: NO_DEDUP, retry: { retries }, images,
-    })),
-  );
-  const records = perRecipient.flat();
+  const records = await deliverTest({ alert, context, template, recipients, channels, images, retries: Math.min(config.NOTIFY_RETRIES, INTERACTIVE_RETRIES) });
   await connection.codec.register('notification', connection.topics.notification);
   await connection.publisher.publish(connection.topics.notification, 'notification', records.map((n) => ({ key: n.entity, value: n })));
   return records;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { CallwatchError, formatDuration, parseDuration } from '@callwatch/core';
+import { CallwatchError, formatDuration } from '@callwatch/core';
 import { connect } from '@callwatch/kafka';
-import { silenceState } from '@callwatch/notify';
+import { buildSilence as silenceOf, expiredSilence, parseSilenceTime as parseSilenceTimeOf, silenceState } from '@callwatch/notify';
 import type { Silence } from '@callwatch/schemas';
 import { cliConfig } from '../env';
 import { withTable } from './rule-table';
@@ -28,57 +28,27 @@ export interface SilenceOptions {
 const usage = (message: string) => new CallwatchError('CW_ERR_CLI_USAGE', message);
 const stdout = (line: string) => void process.stdout.write(`${line}\n`);
 
-// Rule ids are slugs (libs/rules); a rule pattern may add the glob wildcards.
-const RULE_PATTERN = /^[a-z0-9_*?-]+$/;
-const ENTITY_KINDS = ['customer:', 'carrier:'];
+// The command line's mistakes are usage errors (exit code 2), whatever the library calls them.
+function asUsage<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof CallwatchError && err.code === 'CW_ERR_SILENCE_INVALID') throw usage(err.message);
+    throw err;
+  }
+}
 
 /** parseSilenceTime reads a time flag: an ISO 8601 time, or a duration (2h, 30m) counted from `now`. */
 export function parseSilenceTime(flag: string, input: string, now: number): number {
-  const text = input.trim();
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const ms = Date.parse(text);
-    if (!Number.isNaN(ms)) return ms;
-  } else {
-    try {
-      return now + parseDuration(text);
-    } catch {
-      // Neither form: the message below names both.
-    }
-  }
-  throw usage(`${flag}: expected an ISO time such as 2024-05-01T14:30:00Z or a duration from now such as 2h, got "${input}"`);
-}
-
-function checkRule(rule: string): string {
-  if (!RULE_PATTERN.test(rule)) throw usage(`--rule: expected a rule id or a glob of one (a-z, 0-9, -, _ and the wildcards * and ?) such as low-asr*, got "${rule}"`);
-  return rule;
-}
-
-function checkEntity(entity: string): string {
-  const wildcard = entity.search(/[*?]/);
-  // Without wildcards it must be an entity; with them, its fixed start must still allow customer:… or carrier:….
-  const fixed = wildcard < 0 ? entity : entity.slice(0, wildcard);
-  const kind = ENTITY_KINDS.find((k) => fixed.startsWith(k));
-  const possible = wildcard < 0 ? kind !== undefined && fixed.length > kind.length : kind !== undefined || ENTITY_KINDS.some((k) => k.startsWith(fixed));
-  if (!possible || /\s/.test(entity)) throw usage(`--entity: expected customer:<id>, carrier:<id> or a glob such as customer:*, got "${entity}"`);
-  return entity;
+  return asUsage(() => parseSilenceTimeOf(flag, input, now));
 }
 
 /**
  * buildSilence validates the flags of `silence add` and makes the silence: at least one of --rule and --entity,
  * --until after --from (default now) and after now; each problem is a CW_ERR_CLI_USAGE naming its flag.
  */
-export function buildSilence(flags: SilenceFlags, { id, by, now }: { id: string; by: string; now: number }): Silence {
-  const rule = flags.rule === undefined ? null : checkRule(flags.rule.trim());
-  const entity = flags.entity === undefined ? null : checkEntity(flags.entity.trim());
-  if (rule === null && entity === null) throw usage('give --rule, --entity or both: a silence mutes the notifications of matching rules and entities, and one of everything is not allowed');
-  if (flags.until === undefined) throw usage('--until is required: an ISO time or a duration from now such as 2h');
-  const startsAt = flags.from === undefined ? now : parseSilenceTime('--from', flags.from, now);
-  const endsAt = parseSilenceTime('--until', flags.until, now);
-  if (endsAt <= startsAt) throw usage(`--until: ${new Date(endsAt).toISOString()} is not after --from ${new Date(startsAt).toISOString()}`);
-  if (endsAt <= now) throw usage(`--until: ${new Date(endsAt).toISOString()} has already passed`);
-  return {
-    silence_id: id, rule, entity, starts_at_ms: startsAt, ends_at_ms: endsAt, comment: flags.comment ?? '', created_by: by, created_at_ms: now, expired_by: null,
-  };
+export function buildSilence(flags: SilenceFlags, options: { id: string; by: string; now: number }): Silence {
+  return asUsage(() => silenceOf(flags, options));
 }
 
 /** addSilence validates the flags, publishes the new silence to the silence topic and prints its id. */
@@ -131,11 +101,12 @@ export async function expireSilences(ids: string[], options: SilenceOptions = {}
     const expired: Silence[] = [];
     for (const id of new Set(ids)) {
       const silence = table.get(id) as Silence;
-      if (silenceState(silence, now) === 'expired') {
+      const ended = expiredSilence(silence, by, now);
+      if (!ended) {
         print(`= ${id}  (already expired at ${new Date(silence.ends_at_ms).toISOString()})`);
         continue;
       }
-      expired.push({ ...silence, ends_at_ms: now, expired_by: by });
+      expired.push(ended);
       print(`- ${id}  (expired)`);
     }
     await connection.publisher.publish(connection.topics.silence, 'silence', expired.map((s) => ({ key: s.silence_id, value: s })));

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { formatDuration, parseEntity } from '@callwatch/core';
+import { formatDuration, parseEntity, redactUrl } from '@callwatch/core';
 import { RedisKeys, createRedis, readEntity, type StoredEntity } from '@callwatch/redis';
 import type { Window } from '@callwatch/schemas';
-import { cliConfig } from '../env';
+import { cliConfig, type CliConfig } from '../env';
 
 /** EntityStatus is what Redis holds for one entity: its clock, late events, gauges, and one window per sample period. */
 export type EntityStatus = StoredEntity;
@@ -53,6 +53,19 @@ export function formatStatus(status: EntityStatus): string {
   ].join('\n');
 }
 
+/**
+ * nothingFoundHint says where `status` looked when Redis holds nothing of the entity: a wrong prefix is the usual
+ * reason (each demo run has its own), so it names both prefixes and how to choose another deployment.
+ */
+export function nothingFoundHint(status: EntityStatus, config: Pick<CliConfig, 'REDIS_URL' | 'REDIS_KEY_PREFIX' | 'TOPIC_PREFIX'>): string | null {
+  if (status.clockMs !== null || status.balance !== null || status.channels !== null || status.version !== 0) return null;
+  return [
+    `callwatch: nothing stored for ${status.entity} under Redis keys "${config.REDIS_KEY_PREFIX}*" at ${redactUrl(config.REDIS_URL)}`
+      + ` (topic prefix "${config.TOPIC_PREFIX}").`,
+    'Point at the deployment that counts it: --prefix <run> (the demo prints its run), --env-file <file>, or TOPIC_PREFIX and REDIS_KEY_PREFIX.',
+  ].join('\n');
+}
+
 /** registerStatus adds `callwatch status` to the CLI. */
 export function registerStatus(program: Command): void {
   program
@@ -63,5 +76,7 @@ export function registerStatus(program: Command): void {
     .action(async (flags: { entity: string; json?: boolean }) => {
       const status = await entityStatus(flags.entity);
       process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      const hint = nothingFoundHint(status, cliConfig());
+      if (hint !== null) process.stderr.write(`${hint}\n`);
     });
 }

@@ -3,8 +3,11 @@ import { Counter } from 'prom-client';
 import { loadConfig, startTicker, type ConfigOf } from '@callwatch/core';
 import { CompactedTable, consume, startRuntime, type Runtime } from '@callwatch/kafka';
 import { PenaltyStore, RedisKeys, createRedis } from '@callwatch/redis';
+import { shownUrl } from '@callwatch/notify/webhook';
 import { decidePenalty, enableAction, type Penalty } from '@callwatch/rules';
 import type { Action } from '@callwatch/schemas';
+import { startActionWebhook } from './action-webhook';
+import { actionWebhookSettings, checkActionTargets } from './action-webhook-settings';
 import { ENFORCER_ENV } from './config';
 
 /** EnforcerConfig is the parsed ENFORCER_ENV. */
@@ -18,8 +21,11 @@ export interface Enforcer {
 
 /** startEnforcer wires the enforcer from its configuration (the environment by default). */
 export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER_ENV)): Promise<Enforcer> {
+  const webhookSettings = actionWebhookSettings(config);
+  const unresolved = webhookSettings ? await checkActionTargets(webhookSettings) : [];
   const runtime = await startRuntime('enforcer', config, ['alert', 'action', 'rule']);
   const { log, topics, publisher, health } = runtime;
+  for (const { url, err } of unresolved) log.warn({ url: shownUrl('webhook', url), err }, 'an ACTION_WEBHOOK_URL host does not resolve yet; its actions wait for it');
   const redis = createRedis(config, { name: 'callwatch-enforcer', log });
   const store = new PenaltyStore(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
   const owner = `enforcer-${randomUUID().slice(0, 8)}`;
@@ -93,11 +99,15 @@ export async function startEnforcer(config: EnforcerConfig = loadConfig(ENFORCER
     }
   };
   const ticker = startTicker(config.ENFORCER_TICK_MS, endPenalties, (err) => log.error({ err }, 'ending penalties failed; retrying at the next tick'));
+  // Last, so that a switch that is slow or down cannot hold back anything above: the webhook reads the action topic
+  // in consumer groups of its own.
+  const webhook = webhookSettings ? await startActionWebhook(runtime, webhookSettings, config.ENFORCER_GROUP_ID) : null;
   log.info({ topic: topics.alert }, 'enforcer running');
 
   return {
     runtime,
     stop: async () => {
+      await webhook?.stop();
       await ticker.stop();
       await consumer.stop();
       await rules.stop();

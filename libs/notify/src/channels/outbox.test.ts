@@ -60,6 +60,18 @@ describe('outbox channel', () => {
     expect(await readFile(join(dir, '2024-05-01', 'evt-42-noc@example.net.html'), 'utf8')).toBe('<p>Müller &lt;b&gt;</p>');
   });
 
+  it('puts the chart into the .html as a data URL, so a browser shows it; the .eml keeps it inline under its cid', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const images = [{ cid: 'chart@callwatch', png, alt: 'ASR', width: 640, height: 280 }];
+    const html = '<p>ASR</p><img src="cid:chart@callwatch" alt="ASR" width="640" height="280">';
+    const { messageId } = await createOutboxChannel({ dir }).send(message({ html, images }));
+    const page = await readFile(messageId.replace(/\.eml$/, '.html'), 'utf8');
+    expect(page).toBe(`<p>ASR</p><img src="data:image/png;base64,${png.toString('base64')}" alt="ASR" width="640" height="280">`);
+    const eml = await readFile(messageId, 'utf8');
+    expect(eml).toMatch(/Content-ID: <chart@callwatch>/i);
+    expect(eml).not.toContain('data:image/png');
+  });
+
   it('writes SMS as .sms.txt', async () => {
     const { messageId } = await createOutboxChannel({ dir }).send(message({ channel: 'sms', recipient: '+15551234567' }));
     expect(messageId).toBe(join(dir, '2024-05-01', 'evt-42-+15551234567.sms.txt'));

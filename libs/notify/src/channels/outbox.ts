@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CallwatchError } from '@callwatch/core';
-import type { Channel, OutboundMessage, SendResult } from './channel';
+import type { Channel, InlineImage, OutboundMessage, SendResult } from './channel';
 import { buildEml, emailMessageId } from './eml';
 
 /** OutboxOptions configure the outbox channel: the directory to write into and the From of its emails. */
@@ -23,8 +23,17 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 }
 
 /**
+ * browserHtml is an email's html for a browser: a mail client finds an inline image by its `cid:` URL in the .eml, a
+ * browser opening the .html beside it needs the image itself, so each `cid:` URL becomes the image as a data URL.
+ */
+export function browserHtml(html: string, images: readonly InlineImage[] = []): string {
+  return images.reduce((out, image) => out.split(`"cid:${image.cid}"`).join(`"data:image/png;base64,${image.png.toString('base64')}"`), html);
+}
+
+/**
  * createOutboxChannel writes notifications as files instead of sending them (the default without AWS):
- * `<dir>/<yyyy-mm-dd>/<alert event id>-<recipient>.eml` plus a `.html` beside it for email, `.sms.txt` for SMS.
+ * `<dir>/<yyyy-mm-dd>/<alert event id>-<recipient>.eml` plus a `.html` beside it for email (its chart included, to
+ * open in a browser), `.sms.txt` for SMS.
  * The day and names come from the alert event, so a redelivered event overwrites its own files.
  */
 export function createOutboxChannel({ dir, from = 'callwatch <callwatch@localhost>' }: OutboxOptions): Channel {
@@ -54,7 +63,7 @@ export function createOutboxChannel({ dir, from = 'callwatch <callwatch@localhos
           headers: { 'X-Callwatch-Event-Id': message.alert.event_id },
           ...(message.images ? { images: message.images } : {}),
         });
-        await writeAtomically(`${base}.html`, message.html);
+        await writeAtomically(`${base}.html`, browserHtml(message.html, message.images));
         await writeAtomically(`${base}.eml`, eml);
         return { messageId: `${base}.eml` };
       } catch (err) {

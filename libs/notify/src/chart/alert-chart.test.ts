@@ -37,6 +37,21 @@ describe('renderAlertChart', () => {
     expect(chart.alt).toBe('ASR for ACME over the last 15 minutes: from 52.0% down to 28.0%, at or below the threshold 30.0% since 14:14 UTC');
   });
 
+  it('keeps the label of a fire moment at the right edge (an alert that fired now) inside the image', () => {
+    const chart = renderAlertChart({ ...input, firedAtMs: input.toMs });
+    const { image } = pixels(chart.png);
+    const fired = rgb(CHART_COLORS.fired.critical as string);
+    // Label text is drawn in the line's colour: none of it may reach the last columns, where it would be cut off.
+    let atEdge = 0;
+    for (let y = 0; y < image.height; y++) {
+      for (let x = image.width - 6; x < image.width; x++) {
+        const i = (y * image.width + x) * 4;
+        if ([0, 1, 2].every((c) => Math.abs((image.data[i + c] as number) - (fired[c] as number)) <= 40)) atEdge++;
+      }
+    }
+    expect(atEdge).toBe(0);
+  });
+
   it('draws in tens of milliseconds once warm', () => {
     renderAlertChart(input);
     const started = performance.now();

@@ -91,7 +91,8 @@ function chartOption(input: AlertChartInput): echarts.EChartsOption {
     backgroundColor: CHART_COLORS.background,
     textStyle: { fontFamily: FONT },
     title: { text: chartTitle(input), left: 8, top: 6, textStyle: { fontSize: 13, fontWeight: 'bold', color: '#222222' } },
-    grid: { left: 56, right: 24, top: 40, bottom: 28 },
+    // The fire moment is usually the chart's right edge: its label ("fired 10:30 GMT", centred on the line) needs room.
+    grid: { left: 56, right: 56, top: 40, bottom: 28 },
     xAxis: {
       type: 'time', min: input.fromMs, max: input.toMs,
       axisLabel: { color: '#555555', hideOverlap: true, formatter: (ms: number) => clockTime(ms, zone).split(' ')[0] as string },

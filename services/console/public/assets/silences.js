@@ -6,9 +6,13 @@ import { h } from './dom.js';
 import { liveView } from './view.js';
 import { actionButton, emptyState, stateBadge, table, timeAgo } from './widgets.js';
 
+const SKEW_MS = 5_000;
+
 function state(silence, now) {
   if (silence.expired || silence.ends_at_ms <= now) return 'expired';
-  return silence.starts_at_ms > now ? 'pending' : 'active';
+  // The page's clock is the console's, estimated (less a request's latency): a silence the console started a moment
+  // ago must not read as pending.
+  return silence.starts_at_ms > now + SKEW_MS ? 'pending' : 'active';
 }
 
 function addForm(ctx) {

@@ -1,4 +1,4 @@
-import { MemoryStore, dedupId, entityOf, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/windows';
+import { WindowEngine, dedupId, entityOf, preAggregate, type EntityMetrics, type InputEvent, type Side } from '@callwatch/windows';
 import {
   DeadlineQueue, RuleIndex, accountEvent, actionEvent, applicableRules, decidePenalty, enableAction, entityDeadline,
   evaluateRules, eventAlerts, judgeDeadlines, paymentEvent, reportEntities, reportValue, ruleSchedule, scheduleTicks,
@@ -31,7 +31,7 @@ interface ReportClock {
 }
 
 /**
- * Replay runs the aggregator's window code (MemoryStore, the in-memory twin of the Lua script) and the
+ * Replay runs the aggregator's window code (WindowEngine, the one implementation of window semantics) and the
  * evaluator's decisions over events in file order, with a virtual clock that follows event time: the largest
  * CDR end or call start seen. The evaluator runs after every event, and whenever the clock passes a time at
  * which an entity's window changes (a bucket leaves it), at exactly that time; an alert's deadlines (the end of
@@ -41,7 +41,7 @@ interface ReportClock {
  * schedule that the clock passes, as the live scheduler does by the wall clock.
  */
 export class Replay {
-  private readonly store: MemoryStore;
+  private readonly store: WindowEngine;
   private readonly index: RuleIndex;
   private readonly states = new Map<string, AlertState>();
   private readonly accounts = new Map<string, { class: string | null }>();
@@ -72,7 +72,7 @@ export class Replay {
         return schedule ? [{ rule, schedule, nextMs: null }] : [];
       })
       .sort((a, b) => (a.rule.id < b.rule.id ? -1 : 1));
-    this.store = new MemoryStore({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs, accountLatenessMs: options.accountLatenessMs });
+    this.store = new WindowEngine({ periodsMs: options.periodsMs, idRetentionMs: Math.max(...options.periodsMs) + options.latenessMs, maxCallMs: options.maxCallMs, accountLatenessMs: options.accountLatenessMs });
   }
 
   /** push takes the next event of the input. */

@@ -4,6 +4,7 @@ import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
 import { connect, type Connection } from '@callwatch/kafka';
+import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { eventually, testScope, type TestScope } from '../support/harness';
@@ -67,6 +68,48 @@ describe('aggregator under faults', () => {
         }
         await new Promise((r) => setTimeout(r, 20));
       }
+      await expectCounted(scope, traffic);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('counts nothing twice when killed between writing a checkpoint and committing to Kafka', async () => {
+    const traffic = new Traffic(`ahead-${scope.id}`, 40, 7);
+    const groupId = `${scope.id}-ahead`;
+    const spawnWith = (extra: Record<string, string>) => spawn(process.execPath, [main], { env: { ...env(), AGGREGATOR_GROUP_ID: groupId, ...extra }, stdio: 'ignore' });
+    // Killed by SIGKILL right after its fourth checkpoint: Redis then holds what Kafka will deliver again.
+    let child = spawnWith({ CALLWATCH_FAILPOINT: 'after-checkpoint:4' });
+    try {
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+      for (let round = 0; round < 12; round++) {
+        await send(traffic.round(50));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await exited).toBe('SIGKILL');
+
+      // The checkpoint is ahead of the committed offsets of the side it was written for (customer or carrier).
+      const admin = switches.kafka.admin();
+      await admin.connect();
+      const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+      const keys = new RedisKeys(scope.env.REDIS_KEY_PREFIX);
+      const ahead: string[] = [];
+      for (const [side, group, topic] of [['customer', groupId, switches.topics.cdr], ['carrier', `${groupId}-carrier`, switches.topics.cdrByCarrier]] as const) {
+        const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        for (const entity of traffic.expected.keys()) {
+          if (!entity.startsWith(`${side}:`)) continue;
+          const offsets = await redis.hgetall(keys.entityMeta(entity));
+          for (const { partition, offset } of committed?.partitions ?? []) {
+            const applied = offsets[`off:${topic}/${partition}`];
+            if (applied !== undefined && Number(applied) >= Number(offset)) ahead.push(`${entity} ${topic}/${partition}`);
+          }
+        }
+      }
+      redis.disconnect();
+      await admin.disconnect();
+      expect(ahead.length).toBeGreaterThan(0);
+
+      child = spawnWith({});
       await expectCounted(scope, traffic);
     } finally {
       child.kill('SIGKILL');

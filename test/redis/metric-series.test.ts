@@ -24,7 +24,7 @@ describe.each([
 
   afterAll(async () => {
     for (const entity of ['customer:acme', 'customer:payer']) {
-      await redis.del(keys.entityMeta(entity), keys.entityWindows(entity), keys.entityIds(entity), keys.entityStarts(entity), keys.entityOpenCalls(entity), keys.entityMoves(entity));
+      await redis.del(keys.entityMeta(entity), keys.entityWindows(entity), keys.entitySeen(entity), keys.entityStarts(entity), keys.entityOpenCalls(entity), keys.entityMoves(entity));
     }
     redis.disconnect();
   });

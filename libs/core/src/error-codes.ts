@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   CW_ERR_DELIVERY_REJECTED: { retriable: false, description: 'A notification channel rejected the message permanently (bad address, unverified sender, 4xx, a redirect, a target the target guard refuses, a missing WEBHOOK_SECRET or PUSHOVER_TOKEN).' },
   CW_ERR_CHART: { retriable: false, description: "An alert email's chart could not be drawn or its data read; the email is sent without it." },
   CW_ERR_REDIS_SCRIPT: { retriable: false, description: 'A Redis Lua script returned an error code.' },
+  CW_ERR_REDIS_CONFLICT: { retriable: true, description: "An entity's state in Redis kept changing under another writer while the aggregator wrote its checkpoint (partitions moving between instances again and again); the batch is retried." },
   CW_ERR_REDIS_AUTH: { retriable: false, description: 'Redis refused the credentials (WRONGPASS: a wrong password, or a user that does not exist or is off) or wants a password and got none (NOAUTH); see REDIS_URL, REDIS_USERNAME and REDIS_PASSWORD_FILE. The client stops reconnecting.' },
   CW_ERR_REDIS_TLS: { retriable: false, description: 'The TLS handshake with a Redis node failed: its certificate is not signed by a trusted CA (REDIS_TLS_CA_FILE) or not for its address, it wants a client certificate (REDIS_TLS_CERT_FILE), or the port does not speak TLS. The client stops reconnecting.' },
   CW_ERR_INFRA: { retriable: false, description: 'A local infrastructure prerequisite is missing or a service did not become healthy.' },

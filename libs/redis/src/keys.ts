@@ -16,9 +16,12 @@ export class RedisKeys {
     return `${this.prefix}{${entity}}:win`;
   }
 
-  /** entityIds holds the ids of an entity's counted events, scored by event time, to drop duplicates. */
-  entityIds(entity: string): string {
-    return `${this.prefix}{${entity}}:ids`;
+  /**
+   * entitySeen holds the ids of an entity's counted events, to drop duplicates: one field per checkpoint that added
+   * some (`<newest event ms>:<version>`), the ids' hashes in base 36, comma-separated.
+   */
+  entitySeen(entity: string): string {
+    return `${this.prefix}{${entity}}:seen`;
   }
 
   /** entityStarts holds an entity's call starts per second (cps) within its longest window. */

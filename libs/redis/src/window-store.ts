@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Window } from '@callwatch/schemas';
+import { CallwatchError } from '@callwatch/core';
 import {
-  ACCOUNT_LATENESS_MS, bucketSizeMs, creditGauges, roundMoney, windowOf, type EntityDelta, type EntityMetrics, type EntityPosition,
-  type WindowStoreOptions,
+  WindowEngine, type EntityDelta, type EntityMetrics, type EntityPosition, type StateChanges, type WindowStoreOptions,
 } from '@callwatch/windows';
 import { pipelined, type PipelinedCommand } from './client';
 import type { RedisKeys } from './keys';
@@ -14,112 +13,132 @@ export interface Positions {
   entities: Map<string, EntityPosition>;
 }
 
-type ApplyEntity = (...args: Array<string | number>) => unknown;
+/** WindowStoreSettings are the window limits, and how many entities the store keeps in memory. */
+export interface WindowStoreSettings extends WindowStoreOptions {
+  /** entities kept in memory at most: the least recently touched beyond it are dropped (they are in Redis) */
+  maxEntities?: number;
+}
 
-const STALE_EPOCH = -3;
-// Entities per pipeline of `apply`: Redis runs the first while Node encodes the next, and Node reads one's results
-// while Redis runs the next (one pipeline of a whole batch kept each waiting for the other).
-const APPLY_CHUNK = 100;
-const EMPTY = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: false };
+/**
+ * Refold folds the events of a batch again for some of its entities, after they were reloaded: another writer changed
+ * them in Redis since they were loaded (a rebalance, or the other side of an entity), so their deltas must be computed
+ * from the state Redis has now.
+ */
+export type Refold = (entities: ReadonlySet<string>) => EntityDelta[];
 
-/** WindowStore keeps entities' windows, call starts and balances in Redis; each entity changes with its consumed offset in one Lua call. */
+/** The fence of an entity in memory: the epoch and version its last write left in Redis (or its load found). */
+interface Fence {
+  /** the epoch the state in memory belongs to (that of the batch that loaded it) */
+  loadedIn: string;
+  epoch: string;
+  ver: string;
+  /** the state in Redis predates a Redis loss: the next write deletes it first */
+  wipe: boolean;
+}
+
+type Checkpoint = (...args: Array<string | number | Buffer>) => unknown;
+
+const EMPTY: EntityPosition = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: false };
+// Entities per pipeline: Redis runs one while Node prepares the next.
+const CHUNK = 200;
+// Conflicting writers of one entity retry this often before the batch fails (and is retried whole).
+const MAX_CONFLICTS = 20;
+const DEFAULT_MAX_ENTITIES = 200_000;
+
+/**
+ * WindowStore keeps the windows, call starts and balances of the entities this aggregator counts in memory, in a
+ * WindowEngine, and Redis as their checkpoint and read model: an entity is loaded from Redis on first touch, and after
+ * each batch what changed is written back with the offsets applied, in one fenced write per entity (`checkpoint-6.lua`).
+ * A write finds whether another writer changed the entity since (the other side of a customer, an instance that had its
+ * partition): then the entity is reloaded and its events folded again. Entities not touched for a while leave memory.
+ */
 export class WindowStore {
-  private periods: Array<[number, number]> = [];
+  private readonly engine: WindowEngine;
+  /** entities in memory, least recently touched first */
+  private readonly fences = new Map<string, Fence>();
+  private readonly maxEntities: number;
+  /** what the store did since it started: entities read from Redis, checkpoint writes, and writes another writer had overtaken */
+  readonly counts = { loads: 0, writes: 0, conflicts: 0 };
   /** due-index updates, written with the next round trip that goes to Redis anyway */
   private readonly pendingDue = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private options: WindowStoreOptions,
+    options: WindowStoreSettings,
   ) {
     loadScripts(redis, LUA_DIR);
-    this.setPeriods(options.periodsMs, options.idRetentionMs);
+    this.engine = new WindowEngine({ ...options, track: true });
+    this.maxEntities = options.maxEntities ?? DEFAULT_MAX_ENTITIES;
   }
 
   /**
-   * setPeriods changes the sample periods kept from the next call on (a rule that uses a new one arrived, or the last
+   * setPeriods changes the sample periods kept from the next change on (a rule that uses a new one arrived, or the last
    * that used one left), and how long ids are remembered. A new period's windows fill from then on; a period left out
-   * is deleted from each entity at its next call.
+   * is deleted from each entity at its next change.
    */
   setPeriods(periodsMs: number[], idRetentionMs: number): void {
-    this.periods = periodsMs.map((p) => [p, bucketSizeMs(p)]);
-    this.options = { ...this.options, periodsMs, idRetentionMs };
+    this.engine.setPeriods(periodsMs, idRetentionMs);
+  }
+
+  /** entitiesInMemory is how many entities the store holds now. */
+  get entitiesInMemory(): number {
+    return this.fences.size;
   }
 
   /**
-   * positions reads, in one round trip, the epoch `markers` (see `Epoch`) and each entity's last applied offset of `source`, its
-   * clock, whether it has call starts, and which of the batch's ids it has counted. State of another epoch than
-   * `epoch` predates a Redis loss: it reads as empty.
+   * positions reads, in one round trip, the epoch `markers` (see `Epoch`) and the state of each entity not in memory,
+   * and answers each entity's last applied offset of `source`, its clock, whether it has call starts, and which of the
+   * batch's ids it has counted. State of an older epoch than `epoch` predates a Redis loss: it reads as empty.
    */
   async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string, markers: readonly string[]): Promise<Positions> {
-    const commands = this.flushDue();
-    const queued = commands.length;
-    for (const marker of markers) commands.push({ key: marker, queue: (p) => p.get(marker) });
-    const entities = [...idsByEntity.keys()];
-    for (const entity of entities) {
-      const meta = this.keys.entityMeta(entity);
-      commands.push({ key: meta, queue: (p) => p.hmget(meta, `off:${source}`, 'clock', 'starts', 'epoch') });
-      const ids = idsByEntity.get(entity) as string[];
-      const idsKey = this.keys.entityIds(entity);
-      commands.push({ key: idsKey, queue: (p) => (ids.length > 0 ? p.zmscore(idsKey, ...ids) : p.exists(idsKey)) });
-    }
-    const results = (await pipelined(this.redis, commands)).slice(queued);
-    const out = new Map<string, EntityPosition>();
-    entities.forEach((entity, i) => {
-      const meta = results[markers.length + 2 * i] as Array<string | null>;
-      if (meta[3] !== epoch) {
-        out.set(entity, EMPTY);
-        return;
-      }
-      const scores = results[markers.length + 1 + 2 * i] as Array<string | null> | number;
-      const ids = idsByEntity.get(entity) as string[];
-      out.set(entity, {
-        offset: meta[0] === null ? -1 : Number(meta[0]),
-        clockMs: meta[1] === null ? 0 : Number(meta[1]),
-        callStarts: meta[2] !== null,
-        seen: Array.isArray(scores) ? new Set(ids.filter((_, j) => scores[j] !== null)) : EMPTY.seen,
-      });
-    });
-    return { markers: results.slice(0, markers.length) as Array<string | null>, entities: out };
+    const extra: PipelinedCommand[] = markers.map((marker) => ({ key: marker, queue: (p) => p.get(marker) }));
+    const { stale, extraResults } = await this.ensure([...idsByEntity.keys()], epoch, extra);
+    const entities = this.engine.positions(source, idsByEntity);
+    for (const entity of stale) entities.set(entity, EMPTY);
+    return { markers: extraResults as Array<string | null>, entities };
+  }
+
+  /** positionsNow answers positions from memory (for entities just loaded), as `positions` does. */
+  positionsNow(source: string, idsByEntity: ReadonlyMap<string, string[]>): Map<string, EntityPosition> {
+    return this.engine.positions(source, idsByEntity);
   }
 
   /**
-   * apply writes every entity's delta, APPLY_CHUNK entities to a pipeline, and returns each entity's metrics (none for
-   * entities rebuilt since `epoch`).
+   * apply applies every entity's delta and writes what changed, and returns each entity's metrics (none for entities
+   * rebuilt since `epoch`). An entity another writer changed since it was loaded is reloaded and folded again with
+   * `refold`; without one, that is an error.
    */
-  async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
-    const chunks: Array<Promise<EntityMetrics[]>> = [];
-    for (let i = 0; i < deltas.length; i += APPLY_CHUNK) chunks.push(this.applyChunk(source, deltas.slice(i, i + APPLY_CHUNK), epoch));
-    return (await Promise.all(chunks)).flat();
-  }
-
-  private async applyChunk(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
-    const commands: PipelinedCommand[] = [];
-    for (const d of deltas) {
-      // Flat, as ZADD takes them: the script passes them on without a table per id.
-      const ids: Array<string | number> = [];
-      for (const [id, ms] of d.ids) ids.push(ms, id);
-      const payload = {
-        e: d.maxEventMs,
-        l: d.late,
-        p: this.periods.map(([p, g]) => [p, g, [...(d.periods.get(p) ?? [])]]),
-        i: ids,
-        s: d.starts.size > 0 ? [...d.starts] : undefined,
-        c: d.calls.length > 0 ? d.calls : undefined,
-        o: d.opens.length > 0 ? d.opens : undefined,
-        m: d.moves.size > 0 ? [...d.moves] : undefined,
-        a: d.account ?? undefined,
-      };
-      commands.push(this.applyEntity(d.entity, source, d.maxOffset, epoch, JSON.stringify(payload), 0));
+  async apply(source: string, deltas: EntityDelta[], epoch: string, refold?: Refold): Promise<EntityMetrics[]> {
+    const out: EntityMetrics[] = [];
+    let todo = deltas;
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      const { stale } = await this.ensure(todo.map((d) => d.entity), epoch);
+      const fresh = todo.filter((d) => !stale.has(d.entity));
+      const metrics = this.engine.apply(source, fresh);
+      const conflicts = await this.checkpoint(metrics, epoch, out);
+      if (conflicts.size === 0) break;
+      if (!refold || attempt >= MAX_CONFLICTS) {
+        throw new CallwatchError('CW_ERR_REDIS_CONFLICT', `${conflicts.size} entities kept changing under another writer`, { details: { entities: [...conflicts].slice(0, 10) } });
+      }
+      await this.ensure([...conflicts], epoch);
+      todo = refold(conflicts);
     }
-    return this.run(commands, deltas.map((d) => d.entity));
+    this.trim();
+    return out;
   }
 
   /** tick slides the windows of entities that had no events while time (the partition's clock) passed, and returns their metrics. */
   async tick(entities: string[], clockMs: number, epoch: string): Promise<EntityMetrics[]> {
-    const payload = JSON.stringify({ p: this.periods.map(([p, g]) => [p, g, []]) });
-    return this.run(entities.map((entity) => this.applyEntity(entity, '', -1, epoch, payload, clockMs)), entities);
+    const out: EntityMetrics[] = [];
+    let todo = entities;
+    for (let attempt = 0; todo.length > 0 && attempt <= MAX_CONFLICTS; attempt++) {
+      const { stale } = await this.ensure(todo, epoch);
+      const metrics = this.engine.tick(todo.filter((entity) => !stale.has(entity)), clockMs);
+      todo = [...(await this.checkpoint(metrics, epoch, out))];
+    }
+    this.trim();
+    return out;
   }
 
   /**
@@ -156,52 +175,161 @@ export class WindowStore {
     return commands;
   }
 
-  /** applyEntity is one call of the script for an entity, as a command for `pipelined`. */
-  private applyEntity(entity: string, source: string, maxOffset: number, epoch: string, payload: string, tickMs: number): PipelinedCommand {
-    const keys = this.entityKeys(entity);
-    const args = [source, maxOffset, epoch, payload, ...this.limits(tickMs)];
-    return { key: keys[0] as string, queue: (p) => (p as unknown as { applyEntity: ApplyEntity }).applyEntity(...keys, ...args) };
+  /**
+   * ensure loads the entities not in memory (or loaded in another epoch) in one round trip, with `extra` commands in
+   * it, and answers the entities whose state in Redis is of a newer epoch than `epoch` (the caller began before a Redis
+   * loss was noticed: its partition is being replayed) and the replies of `extra`.
+   */
+  private async ensure(entities: readonly string[], epoch: string, extra: PipelinedCommand[] = []): Promise<{ stale: Set<string>; extraResults: unknown[] }> {
+    const missing: string[] = [];
+    for (const entity of entities) {
+      const fence = this.fences.get(entity);
+      if (fence === undefined || fence.loadedIn !== epoch || !this.engine.has(entity)) {
+        missing.push(entity);
+        continue;
+      }
+      // Touched: to the end of the eviction order.
+      this.fences.delete(entity);
+      this.fences.set(entity, fence);
+    }
+    const stale = new Set<string>();
+    const commands = [...this.flushDue(), ...extra];
+    if (missing.length === 0 && commands.length === 0) return { stale, extraResults: [] };
+    const queued = commands.length;
+    for (const entity of missing) {
+      const [meta, windows, ids, starts, open, moves] = this.entityKeys(entity) as [string, string, string, string, string, string];
+      commands.push(
+        { key: meta, queue: (p) => p.hgetall(meta) },
+        { key: windows, queue: (p) => p.hgetall(windows) },
+        { key: ids, queue: (p) => p.hgetallBuffer(ids) },
+        { key: starts, queue: (p) => p.hgetall(starts) },
+        { key: open, queue: (p) => p.zrange(open, 0, -1, 'WITHSCORES') },
+        { key: moves, queue: (p) => p.hgetall(moves) },
+      );
+    }
+    const results = await pipelined(this.redis, commands);
+    this.counts.loads += missing.length;
+    missing.forEach((entity, i) => {
+      const [meta, windows, ids, starts, open, moves] = results.slice(queued + 6 * i, queued + 6 * i + 6) as [
+        Record<string, string>, Record<string, string>, Record<string, Buffer>, Record<string, string>, string[], Record<string, string>,
+      ];
+      // Loaded by another call while this read was on its way, and perhaps changed since: what memory holds is newer.
+      if (this.fences.get(entity)?.loadedIn === epoch && this.engine.has(entity)) return;
+      const found = meta.epoch ?? '';
+      const fence: Fence = { loadedIn: epoch, epoch: found, ver: meta.ver ?? '', wipe: false };
+      if (found > epoch) {
+        stale.add(entity);
+        this.forget(entity);
+        return;
+      }
+      if (found !== '' && found < epoch) {
+        // Written before Redis was lost and rebuilt by replay: the replay brings it back, so it starts afresh.
+        this.engine.load(entity, null);
+        fence.wipe = true;
+      } else {
+        this.engine.load(entity, { meta, windows, seen: ids, starts, open: scored(open), moves });
+      }
+      this.fences.delete(entity);
+      this.fences.set(entity, fence);
+    });
+    return { stale, extraResults: results.slice(queued - extra.length, queued) };
   }
 
-  /** The script's last arguments: the limits, and the clock of a tick (0 for a batch). */
-  private limits(tickMs: number): number[] {
-    const { idRetentionMs, maxCallMs, accountLatenessMs = ACCOUNT_LATENESS_MS } = this.options;
-    return [idRetentionMs, maxCallMs, tickMs, accountLatenessMs];
+  /**
+   * checkpoint writes what changed in each entity of `metrics`, in one fenced call per entity, and adds the metrics of
+   * those written (or unchanged) to `out`. It answers the entities another writer changed since they were loaded: they
+   * are dropped from memory, as is every entity of a write that failed.
+   */
+  private async checkpoint(metrics: EntityMetrics[], epoch: string, out: EntityMetrics[]): Promise<Set<string>> {
+    const conflicts = new Set<string>();
+    const writes: Array<{ m: EntityMetrics; command: PipelinedCommand }> = [];
+    for (const m of metrics) {
+      const changes = this.engine.takeChanges(m.entity);
+      const fence = this.fences.get(m.entity) as Fence;
+      if (changes === null) {
+        out.push(m);
+        continue;
+      }
+      const args = [fence.epoch, fence.ver, ...operations(changes, epoch, fence.wipe)];
+      const keys = this.entityKeys(m.entity);
+      writes.push({ m, command: { key: keys[0] as string, queue: (p) => (p as unknown as { checkpoint: Checkpoint }).checkpoint(...keys, ...args) } });
+      // The next write of this entity, perhaps sent before this one is answered, expects what this one leaves.
+      this.fences.set(m.entity, { loadedIn: epoch, epoch, ver: changes.meta[changes.meta.indexOf('ver') + 1] as string, wipe: false });
+    }
+    const chunks: Array<Promise<void>> = [];
+    for (let i = 0; i < writes.length; i += CHUNK) {
+      const chunk = writes.slice(i, i + CHUNK);
+      chunks.push(
+        pipelined(this.redis, chunk.map((w) => w.command)).then(
+          (results) => {
+            results.forEach((result, j) => {
+              const { m } = chunk[j] as { m: EntityMetrics };
+              checkScriptResult('checkpoint', result);
+              this.counts.writes++;
+              if (result === 1) out.push(m);
+              else {
+                this.counts.conflicts++;
+                conflicts.add(m.entity);
+                this.forget(m.entity);
+              }
+            });
+          },
+          (err: unknown) => {
+            // Whether Redis has these changes is unknown: the entities are read again at their next batch.
+            for (const { m } of chunk) this.forget(m.entity);
+            throw err;
+          },
+        ),
+      );
+    }
+    const settled = await Promise.allSettled(chunks);
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+    return conflicts;
+  }
+
+  private forget(entity: string): void {
+    this.fences.delete(entity);
+    this.engine.evict(entity);
+  }
+
+  /** trim drops the least recently touched entities beyond the budget: their state is in Redis. */
+  private trim(): void {
+    for (const entity of this.fences.keys()) {
+      if (this.fences.size <= this.maxEntities) break;
+      this.forget(entity);
+    }
   }
 
   private entityKeys(entity: string): string[] {
     const k = this.keys;
-    return [k.entityMeta(entity), k.entityWindows(entity), k.entityIds(entity), k.entityStarts(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
-  }
-
-  private async run(commands: PipelinedCommand[], entities: string[]): Promise<EntityMetrics[]> {
-    const results = await pipelined(this.redis, commands);
-    const out: EntityMetrics[] = [];
-    results.forEach((raw, i) => {
-      // A stale epoch: the entity was rebuilt since this batch began, and the batch's partition is being replayed.
-      if (raw === STALE_EPOCH) return;
-      checkScriptResult('applyEntity', raw);
-      out.push(parseMetrics(entities[i] as string, raw as unknown[]));
-    });
-    return out;
+    return [k.entityMeta(entity), k.entityWindows(entity), k.entitySeen(entity), k.entityStarts(entity), k.entityOpenCalls(entity), k.entityMoves(entity)];
   }
 }
 
-function parseMetrics(entity: string, raw: unknown[]): EntityMetrics {
-  const windows: Window[] = [];
-  for (let i = 8; i + 1 < raw.length; i += 2) windows.push(windowOf(Number(raw[i]), String(raw[i + 1])));
-  const [applied, clock, late, channels, rawBalance, due, version, debitLimit] = raw as [number, number, number, number, string, string, string, string];
-  const balance = rawBalance === '' ? null : roundMoney(Number(rawBalance));
-  return {
-    entity,
-    applied: applied === 1,
-    clockMs: Number(clock),
-    late: Number(late),
-    channels: channels < 0 ? null : channels,
-    balance,
-    ...creditGauges(balance, debitLimit === '' ? null : Number(debitLimit)),
-    dueMs: Number(due),
-    version: Number(version),
-    windows,
+/** scored pairs the flat member-score reply of ZRANGE … WITHSCORES. */
+function scored(flat: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, Number(flat[i + 1])]);
+  return out;
+}
+
+/** operations are the checkpoint script's operations for one entity's changes (deletions first, then writes), and the ids' fields. */
+function operations(c: StateChanges, epoch: string, wipe: boolean): Array<string | Buffer> {
+  const ops: Array<[string, number, string[]]> = [];
+  const op = (command: string, key: number, args: string[]) => {
+    if (args.length > 0) ops.push([command, key, args]);
   };
+  if (wipe) for (let key = 1; key <= 6; key++) ops.push(['DEL', key, []]);
+  op('HDEL', 1, c.metaGone);
+  op('HDEL', 2, c.windowsGone);
+  op('HDEL', 3, c.seenGone);
+  op('HDEL', 4, c.startsGone);
+  op('ZREM', 5, c.closed);
+  op('HDEL', 6, c.movesGone);
+  op('HSET', 1, [...c.meta, 'epoch', epoch]);
+  op('HSET', 2, c.windows);
+  op('HSET', 4, c.starts);
+  op('ZADD', 5, c.opened);
+  op('HSET', 6, c.moves);
+  return [JSON.stringify(ops), ...c.seen];
 }

@@ -10,10 +10,10 @@ export const NER_CODES: ReadonlySet<number> = new Set([200, 480, 486, 600, 603])
 export const SHORT_CALL_MS = 6_000;
 
 /**
- * CdrCounters holds one bucket's counters while CDRs are added to it one by one. Its fields are fixed (the counters
- * of every CDR, and attempts per SIP code apart), so the per-CDR path stays fast; `addTo` then names them.
+ * CounterFields are the counters every CDR adds to (CounterName in counters.ts) as fixed number fields, which V8
+ * updates in place: no allocation per CDR.
  */
-export class CdrCounters {
+export class CounterFields {
   a = 0;
   n = 0;
   e = 0;
@@ -24,6 +24,13 @@ export class CdrCounters {
   s = 0;
   m = 0;
   h = 0;
+}
+
+/**
+ * CdrCounters holds one bucket's counters while CDRs are added to it one by one. Its fields are fixed (the counters
+ * of every CDR, and attempts per SIP code apart), so the per-CDR path stays fast; `addTo` then names them.
+ */
+export class CdrCounters extends CounterFields {
   /** attempts per SIP code (`c<code>`) */
   readonly codes = new Map<number, number>();
 
@@ -62,7 +69,7 @@ export class CdrCounters {
     if (this.m !== 0) into.m = (into.m ?? 0) + this.m;
     if (this.h !== 0) into.h = (into.h ?? 0) + this.h;
     for (const [code, count] of this.codes) {
-      const name = CODE_NAMES[code - 100] ?? `c${code}`;
+      const name = codeName(code);
       into[name] = (into[name] ?? 0) + count;
     }
   }
@@ -70,6 +77,11 @@ export class CdrCounters {
 
 // `c<code>` names of the SIP codes (100–699), made once rather than once per bucket.
 const CODE_NAMES: string[] = Array.from({ length: 600 }, (_, i) => `c${i + 100}`);
+
+/** codeName is the counter name of attempts ending with a SIP code (`c<code>`). */
+export function codeName(code: number): string {
+  return CODE_NAMES[code - 100] ?? `c${code}`;
+}
 
 /** cdrCounters lists what one CDR adds to its bucket. */
 export function cdrCounters(cdr: Cdr): Array<[CounterName, number]> {

@@ -20,18 +20,27 @@ export function deriveWindow(periodMs: number, sums: Readonly<Record<string, num
     const value = sums[name] as number;
     if (name.charCodeAt(0) === 99 /* c<code> */ && value > 0) codes[name.slice(1)] = value;
   }
+  const sum = { a: get('a'), n: get('n'), e: get('e'), x: get('x'), b: get('b'), p: get('p'), q: get('q'), s: get('s'), m: get('m'), h: get('h'), k: get('k') };
+  return windowAreas(periodMs, sum, codes);
+}
+
+/** WindowSums are a window's counters but attempts per SIP code (CounterName). */
+export type WindowSums = Readonly<Record<'a' | 'n' | 'e' | 'x' | 'b' | 'p' | 'q' | 's' | 'm' | 'h' | 'k', number>>;
+
+/** windowAreas derives a window's areas from its counters, and its attempts per SIP code (code -> attempts, all > 0). */
+export function windowAreas(periodMs: number, c: WindowSums, codes: Record<string, number>): Window {
   return {
     sample_period_ms: periodMs,
-    attempts: get('a'),
-    answered: get('n'),
-    asr: ratio(get('n'), get('a'), 100),
-    ner: ratio(get('e'), get('x'), 100),
-    acd: ratio(get('b') / 1000, get('n')),
-    pdd: ratio(get('p'), get('q')),
-    cps: get('k'),
-    spend: roundMoney(get('s')),
-    margin: roundMoney(get('m')),
-    sdr: ratio(get('h'), get('n'), 100),
+    attempts: c.a,
+    answered: c.n,
+    asr: ratio(c.n, c.a, 100),
+    ner: ratio(c.e, c.x, 100),
+    acd: ratio(c.b / 1000, c.n),
+    pdd: ratio(c.p, c.q),
+    cps: c.k,
+    spend: roundMoney(c.s),
+    margin: roundMoney(c.m),
+    sdr: ratio(c.h, c.n, 100),
     codes,
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '@callwatch/core';
 import type { Batch } from '@callwatch/kafka';
 import type { Epoch, WindowStore } from '@callwatch/redis';
-import { dedupId, entityOf, preAggregate, type EntityDelta, type EntityMetrics, type PositionedEvent, type Side } from '@callwatch/windows';
+import { dedupId, entityOf, preAggregate, type EntityDelta, type EntityMetrics, type EntityPosition, type PositionedEvent, type Side } from '@callwatch/windows';
 import type { AggregatorMetrics } from './metrics';
 import type { ReplayCoordinator } from './replay-coordinator';
 import type { WindowSlides } from './window-slides';
@@ -20,12 +20,14 @@ export interface CounterDeps {
   periodsMs: () => number[];
   latenessMs: number;
   publish: (metrics: EntityMetrics[]) => Promise<void>;
+  /** called once a batch's checkpoint is written, before its snapshots and its Kafka commit (tests crash here) */
+  afterCheckpoint?: () => void;
 }
 
 /**
  * BatchCounter applies one batch of valid events of a side's partition to Redis and publishes the touched entities'
- * snapshots: it waits for the side's replay when Redis lost its state, reads each entity's applied offset and known
- * ids, folds the events in memory (`preAggregate`), and applies each entity's delta with its offset in one Lua call.
+ * snapshots: it waits for the side's replay when Redis lost its state, loads the entities it does not hold yet, folds
+ * the events (`preAggregate`) into their windows in memory, and writes what changed with the offsets applied.
  */
 export class BatchCounter {
   constructor(private readonly deps: CounterDeps) {}
@@ -39,7 +41,8 @@ export class BatchCounter {
     // Written with the epoch this batch started in: if another side notices a Redis loss meanwhile and rewinds this
     // partition, the replay drops what this batch wrote rather than taking its offsets as already applied.
     const batchEpoch = epoch.current;
-    const read = await store.positions(source, idsByEntity(side, events), batchEpoch, epoch.markers());
+    const ids = idsByEntity(side, events);
+    const read = await store.positions(source, ids, batchEpoch, epoch.markers());
     metrics.roundTrips.inc();
     if (await epoch.observe(read.markers, batchEpoch)) {
       log.warn({ found: read.markers, epoch: epoch.current, was: batchEpoch }, 'the epoch marker in Redis changed: Redis lost its state (on a Cluster, a primary lost its part), or another aggregator noticed first');
@@ -49,13 +52,24 @@ export class BatchCounter {
       await replays.replayBatch(side, batch, false);
       return;
     }
-    const deltas = [...preAggregate(events, { side, periodsMs: this.deps.periodsMs(), latenessMs: this.deps.latenessMs, positions: read.entities }).values()];
+    const fold = (positions: ReadonlyMap<string, EntityPosition>, only?: ReadonlySet<string>) => {
+      const mine = only ? events.filter(({ event }) => only.has(entityOf(side, event) as string)) : events;
+      return [...preAggregate(mine, { side, periodsMs: this.deps.periodsMs(), latenessMs: this.deps.latenessMs, positions }).values()];
+    };
+    const deltas = fold(read.entities);
     if (deltas.length === 0) return;
     // A replay of this side sought the partition while this batch was on its way (fetched before the seek): the
     // seek brings its events again, and counting them now would put this partition's offset in Redis past events
     // the replay has yet to bring.
     if (batch.moved()) return;
-    const applied = await store.apply(source, deltas, batchEpoch);
+    // An entity another writer changed meanwhile (its other side, or an instance that had this partition) is folded
+    // again from the state it has now.
+    const refold = (entities: ReadonlySet<string>) => {
+      const mine = new Map([...ids].filter(([entity]) => entities.has(entity)));
+      return fold(store.positionsNow(source, mine), entities);
+    };
+    const applied = await store.apply(source, deltas, batchEpoch, refold);
+    this.deps.afterCheckpoint?.();
     metrics.roundTrips.inc();
     log.debug({ source, from: events[0]?.offset, to: events[events.length - 1]?.offset, epoch: batchEpoch, entities: deltas.length, applied: applied.filter((m) => m.applied).length }, 'batch applied');
     this.report(side, events.length, deltas);

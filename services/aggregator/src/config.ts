@@ -28,8 +28,13 @@ export const AGGREGATOR_ENV = {
   ),
   AGGREGATOR_FETCH_BYTES: env(
     parsers.bytes,
-    'the most bytes one fetch brings of one partition (e.g. 4MiB): larger batches fold more events of an entity into each Redis call; memory grows with it times the partitions worked on at once',
+    'the most bytes one fetch brings of one partition (e.g. 4MiB): larger batches fold more events of an entity into each checkpoint write; memory grows with it times the partitions worked on at once',
     4 * 1024 * 1024,
+  ),
+  AGGREGATOR_MEMORY_ENTITIES: env(
+    parsers.positiveInt,
+    'the most entities an aggregator keeps in memory; beyond it, the least recently touched are dropped (their state is in Redis) and read again at their next event',
+    200_000,
   ),
   AGGREGATOR_TICK_MS: env(parsers.durationMs, 'how often windows that changed only because time passed are slid and published', 1_000),
   AGGREGATOR_REPLAY_MS: env(

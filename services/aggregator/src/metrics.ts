@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** AggregatorMetrics are the counters the aggregator reports on /metrics. */
 export interface AggregatorMetrics {
@@ -8,6 +8,7 @@ export interface AggregatorMetrics {
   roundTrips: Counter;
   ticked: Counter;
   replays: Counter;
+  inMemory: Gauge;
 }
 
 /** aggregatorMetrics registers the aggregator's counters. */
@@ -20,5 +21,6 @@ export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
     roundTrips: new Counter({ name: 'callwatch_aggregator_redis_round_trips_total', help: 'pipelined Redis round trips (two per batch, two per tick)', registers }),
     ticked: new Counter({ name: 'callwatch_aggregator_ticks_total', help: 'entities whose windows slid because time passed', registers }),
     replays: new Counter({ name: 'callwatch_aggregator_replays_total', help: 'partitions rewound to rebuild state after Redis lost it', registers }),
+    inMemory: new Gauge({ name: 'callwatch_aggregator_entities_in_memory', help: 'entities whose state the aggregator holds in memory (AGGREGATOR_MEMORY_ENTITIES at most)', registers }),
   };
 }

@@ -16,6 +16,8 @@ export type AggregatorConfig = ConfigOf<typeof AGGREGATOR_ENV>;
 /** Aggregator is a running aggregator: events in, windows, call starts and balances per entity in Redis, metric snapshots out. */
 export interface Aggregator {
   runtime: Runtime;
+  /** the window store: entities in memory, and what it read and wrote */
+  store: WindowStore;
   stop(): Promise<void>;
 }
 
@@ -40,10 +42,13 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const rules = new CompactedTable({ ...runtime, log, topic: topics.rule, schema: 'rule', groupPrefix: `${config.AGGREGATOR_GROUP_ID}-rules` });
   const [epoch] = await Promise.all([Epoch.start(redis, keys), rules.start()]);
   const periods = new RulePeriods(config, rules, log);
-  const store = new WindowStore(redis, keys, { periodsMs: periods.periodsMs, idRetentionMs: periods.idRetentionMs(), maxCallMs: config.AGGREGATOR_MAX_CALL_MS, accountLatenessMs: config.AGGREGATOR_ACCOUNT_LATENESS_MS });
+  const store = new WindowStore(redis, keys, { periodsMs: periods.periodsMs, idRetentionMs: periods.idRetentionMs(), maxCallMs: config.AGGREGATOR_MAX_CALL_MS, accountLatenessMs: config.AGGREGATOR_ACCOUNT_LATENESS_MS, maxEntities: config.AGGREGATOR_MEMORY_ENTITIES });
   periods.onChange(() => store.setPeriods(periods.periodsMs, periods.idRetentionMs()));
 
-  const publish = (changed: EntityMetrics[]) => publisher.publish(topics.metric, 'metric', changed.map((m) => ({ key: m.entity, value: snapshotOf(m) })));
+  const publish = (changed: EntityMetrics[]) => {
+    metrics.inMemory.set(store.entitiesInMemory);
+    return publisher.publish(topics.metric, 'metric', changed.map((m) => ({ key: m.entity, value: snapshotOf(m) })));
+  };
   const consumers = new Map<Side, BatchConsumer>();
   const replays = new ReplayCoordinator({
     epoch,
@@ -60,7 +65,10 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       metrics.ticked.inc(entities);
     },
   });
-  const counter = new BatchCounter({ store, epoch, replays, slides, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS, publish });
+  const counter = new BatchCounter({
+    store, epoch, replays, slides, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS, publish,
+    afterCheckpoint: failpoint(log),
+  });
 
   const consumeSide = (side: Side): Promise<BatchConsumer> => {
     const inputs = SIDES[side].topics.map(([role, type]) => ({ topic: topics[role], type }));
@@ -102,12 +110,28 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   log.info({ periods: periods.periodsMs, epoch: epoch.current }, 'aggregator running');
   return {
     runtime,
+    store,
     stop: async () => {
       await ticker.stop();
       await Promise.all([...[...consumers.values()].map((c) => c.stop()), rules.stop()]);
       await runtime.close();
       redis.disconnect();
     },
+  };
+}
+
+/**
+ * failpoint reads CALLWATCH_FAILPOINT, a test hook: `after-checkpoint:<n>` kills this process with SIGKILL right
+ * after its n-th checkpoint is written, before the batch's snapshots and Kafka commit, so that Kafka redelivers
+ * what Redis already has (test/aggregator/faults.test.ts).
+ */
+function failpoint(log: Logger): (() => void) | undefined {
+  const match = /^after-checkpoint:(\d+)$/.exec(process.env.CALLWATCH_FAILPOINT ?? '');
+  if (!match) return undefined;
+  let left = Number(match[1]);
+  log.warn({ failpoint: process.env.CALLWATCH_FAILPOINT }, 'CALLWATCH_FAILPOINT is set: this aggregator will kill itself (a test)');
+  return () => {
+    if (--left === 0) process.kill(process.pid, 'SIGKILL');
   };
 }
 

@@ -11,7 +11,7 @@ import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '@callwatch/cli';
-import { counterValue, luaCalls, percentile, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
+import { counterValue, luaCalls, percentile, redisMemory, removeBenchData, startCpuMeter, startCpuProfile } from './figures';
 import { measureLatency, waitForCounter } from './phases';
 import { zipfSampler } from './zipf';
 
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
   const cpuUsed = startCpuMeter(config.REDIS_URL);
   const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
   const luaBefore = await luaCalls(config.REDIS_URL);
+  const memoryBefore = await redisMemory(config.REDIS_URL);
   t = performance.now();
   const aggregator = await startAggregator(config);
   const startedMs = performance.now() - t;
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
   console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms until counting was seen); ${Math.round(steady)} CDRs/s from then on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua calls (checkpoint writes) per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
   const { loads, writes, conflicts } = aggregator.store.counts;
+  const grown = (await redisMemory(config.REDIS_URL)) - memoryBefore;
+  console.log(`Redis memory grew by ${(grown / 1024 / 1024).toFixed(1)} MiB: ${Math.round(grown / loads)} bytes per entity, ${Math.round(grown / N)} bytes per CDR`);
   console.log(`window store: ${loads} entities loaded, ${writes} checkpoint writes (${((writes / N) * 1000).toFixed(0)} per 1,000 CDRs), ${conflicts} overtaken by another writer; ${aggregator.store.entitiesInMemory} entities in memory`);
   console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${perCdr(cpu)}; ${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 

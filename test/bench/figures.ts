@@ -137,3 +137,16 @@ export async function luaCalls(redisUrl: string): Promise<{ calls: number; usec:
   }
   return total;
 }
+
+/** redisMemory reads how many bytes Redis uses for data (INFO memory used_memory, summed over a Cluster's nodes). */
+export async function redisMemory(redisUrl: string): Promise<number> {
+  let total = 0;
+  for (const redis of connectNodes(redisUrl, { name: 'bench' })) {
+    try {
+      total += Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return total;
+}

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Type } from 'avsc';
 import { RegistryCodec } from '@callwatch/kafka';
 import { avroSchema } from '@callwatch/schemas';
@@ -36,13 +38,56 @@ describe('registry codec against the real schema registry', () => {
     expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
   });
 
+  it('finishes such a registration when another registrar sets BACKWARD at the same moment (the registry answers 409)', async () => {
+    const registry = scope.env.SCHEMA_REGISTRY_URL as string;
+    const topic = `${scope.topics.alert}-race`;
+    const subject = `${topic}-value`;
+    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    await fetch(`${registry}/subjects/${subject}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: JSON.stringify(avroSchema('alert')) }) });
+    await fetch(`${registry}/config/${subject}`, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'NONE' }) });
+    // In front of the registry: the first PUT of the subject's compatibility loses the race to another registrar,
+    // which sets BACKWARD just before, so Apicurio answers 409 as it does then.
+    const origin = new URL(registry).origin;
+    let raced = 0;
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+          if (req.method === 'PUT' && req.url?.endsWith(`/config/${subject}`) && raced++ === 0) {
+            await fetch(`${origin}${req.url}`, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+            res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ message: "A rule named 'COMPATIBILITY' already exists.", error_code: 0 }));
+            return;
+          }
+          const answer = await fetch(`${origin}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, body });
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const codec = new RegistryCodec(`http://127.0.0.1:${port}${new URL(registry).pathname}`);
+      await codec.register('alert', topic);
+      expect(raced).toBe(1);
+      const config = await fetch(`${registry}/config/${subject}`);
+      expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('registers a new subject from eight services at once: each gets the same id (none trips on the others)', async () => {
     // Services started together (compose, Kubernetes) register the same new subjects at the same moment.
-    const codecs = Array.from({ length: 8 }, () => new RegistryCodec(scope.env.SCHEMA_REGISTRY_URL as string));
-    const ids = await Promise.all(codecs.map((codec) => codec.register('alert', scope.topics.alert)));
-    expect(new Set(ids).size).toBe(1);
-    const config = await fetch(`${scope.env.SCHEMA_REGISTRY_URL}/config/${scope.topics.alert}-value`);
-    expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+    // Several new subjects in a row: the races (who creates the subject, who sets its compatibility) fall differently each time.
+    for (const topic of [scope.topics.alert, ...[1, 2, 3, 4, 5].map((i) => `${scope.topics.alert}-${i}`)]) {
+      const codecs = Array.from({ length: 8 }, () => new RegistryCodec(scope.env.SCHEMA_REGISTRY_URL as string));
+      const ids = await Promise.all(codecs.map((codec) => codec.register('alert', topic)));
+      expect(new Set(ids).size).toBe(1);
+      const config = await fetch(`${scope.env.SCHEMA_REGISTRY_URL}/config/${topic}-value`);
+      expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+    }
   });
 
   it('reads messages written with an older schema, filling new fields with their defaults', async () => {

@@ -76,6 +76,9 @@ export class RegistryCodec {
   private async setBackward(subject: string): Promise<void> {
     const response = await registryRequest(this.access, 'PUT', `/config/${encodeURIComponent(subject)}`, JSON.stringify({ compatibility: 'BACKWARD' }));
     if (response.status === 401 || response.status === 403) throw this.denied(response.status, `setting BACKWARD on ${subject}`);
+    // Another registrar of the same new subject set its compatibility at the same moment: the attempt after this
+    // one reads which level it set.
+    if (response.status === 409 && /already exists/i.test(response.body)) return;
     if (response.status >= 300) throw new CallwatchError('CW_ERR_REGISTRY', `setting BACKWARD on ${subject}: HTTP ${response.status} ${response.body}`);
   }
 

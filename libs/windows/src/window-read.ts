@@ -5,7 +5,7 @@ const TOTAL = /^(\d+):tot$/;
 
 /**
  * readWindows reads an entity's stored windows: the running total of each sample period (`<periodMs>:tot`,
- * JSON counters), as the aggregator's Lua script left them after the entity's last batch.
+ * JSON counters), as the aggregator's last checkpoint of the entity left them.
  */
 export function readWindows(fields: Readonly<Record<string, string>>): Window[] {
   const windows: Window[] = [];
@@ -17,9 +17,9 @@ export function readWindows(fields: Readonly<Record<string, string>>): Window[] 
   return windows.sort((a, b) => a.sample_period_ms - b.sample_period_ms);
 }
 
-/** windowOf derives a window from the JSON running totals the Lua script keeps for one sample period. */
+/** windowOf derives a window from the JSON running totals an entity's checkpoint keeps for one sample period. */
 export function windowOf(periodMs: number, totals: string): Window {
-  // Fields starting with `_` are the script's bookkeeping (the window's first bucket, its buckets with data), which
+  // Fields starting with `_` are the engine's bookkeeping (the window's first bucket, its buckets with data), which
   // deriveWindow never reads.
   return deriveWindow(periodMs, JSON.parse(totals) as Record<string, number>);
 }

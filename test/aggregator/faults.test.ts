@@ -74,26 +74,25 @@ describe('aggregator under faults', () => {
     }
   });
 
-  it('counts nothing twice when killed between writing a checkpoint and committing to Kafka', async () => {
-    const traffic = new Traffic(`ahead-${scope.id}`, 40, 7);
-    const groupId = `${scope.id}-ahead`;
-    const spawnWith = (extra: Record<string, string>) => spawn(process.execPath, [main], { env: { ...env(), AGGREGATOR_GROUP_ID: groupId, ...extra }, stdio: 'ignore' });
-    // Killed by SIGKILL right after its fourth checkpoint: Redis then holds what Kafka will deliver again.
-    let child = spawnWith({ CALLWATCH_FAILPOINT: 'after-checkpoint:4' });
-    try {
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
-      for (let round = 0; round < 12; round++) {
-        await send(traffic.round(50));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(await exited).toBe('SIGKILL');
+  /** sendUntilKilled publishes rounds while the child works, until it kills itself (its failpoint), and answers the signal. */
+  async function sendUntilKilled(child: ChildProcess, traffic: Traffic): Promise<NodeJS.Signals | null> {
+    let signal: NodeJS.Signals | null | undefined;
+    child.once('exit', (_, s) => (signal = s));
+    for (let round = 0; round < 100 && signal === undefined; round++) {
+      await send(traffic.round(50));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return signal ?? null;
+  }
 
-      // The checkpoint is ahead of the committed offsets of the side it was written for (customer or carrier).
-      const admin = switches.kafka.admin();
-      await admin.connect();
-      const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
-      const keys = new RedisKeys(scope.env.REDIS_KEY_PREFIX);
-      const ahead: string[] = [];
+  /** aheadOfKafka lists the entities whose offsets in Redis are past what their group committed in Kafka. */
+  async function aheadOfKafka(traffic: Traffic, groupId: string): Promise<string[]> {
+    const admin = switches.kafka.admin();
+    await admin.connect();
+    const redis = createRedis(scope.env.REDIS_URL as string, { name: 'test' });
+    const keys = new RedisKeys(scope.env.REDIS_KEY_PREFIX);
+    const ahead: string[] = [];
+    try {
       for (const [side, group, topic] of [['customer', groupId, switches.topics.cdr], ['carrier', `${groupId}-carrier`, switches.topics.cdrByCarrier]] as const) {
         const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
         for (const entity of traffic.expected.keys()) {
@@ -105,10 +104,53 @@ describe('aggregator under faults', () => {
           }
         }
       }
+    } finally {
       redis.disconnect();
       await admin.disconnect();
-      expect(ahead.length).toBeGreaterThan(0);
+    }
+    return ahead;
+  }
 
+  it('counts nothing twice when killed between writing a checkpoint and committing to Kafka', async () => {
+    const traffic = new Traffic(`ahead-${scope.id}`, 40, 7);
+    const groupId = `${scope.id}-ahead`;
+    const spawnWith = (extra: Record<string, string>) => spawn(process.execPath, [main], { env: { ...env(), AGGREGATOR_GROUP_ID: groupId, ...extra }, stdio: 'ignore' });
+    // Killed by SIGKILL right after its fourth checkpoint: Redis then holds what Kafka will deliver again.
+    let child = spawnWith({ CALLWATCH_FAILPOINT: 'after-checkpoint:4' });
+    try {
+      expect(await sendUntilKilled(child, traffic)).toBe('SIGKILL');
+      // The checkpoint is ahead of the committed offsets of the side it was written for (customer or carrier).
+      expect((await aheadOfKafka(traffic, groupId)).length).toBeGreaterThan(0);
+      child = spawnWith({});
+      await expectCounted(scope, traffic);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('counts nothing twice when killed between checkpoints, with batches folded in memory and not yet written', async () => {
+    const traffic = new Traffic(`between-${scope.id}`, 40, 7);
+    const groupId = `${scope.id}-between`;
+    const spawnWith = (extra: Record<string, string>) => spawn(process.execPath, [main], {
+      env: { ...env(), AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_CHECKPOINT_MS: '700', ...extra }, stdio: 'ignore',
+    });
+    // Killed as its fifth checkpoint begins: what it folded for 700 ms dies with it, what the fourth wrote is in Redis.
+    let child = spawnWith({ CALLWATCH_FAILPOINT: 'before-checkpoint:5' });
+    try {
+      expect(await sendUntilKilled(child, traffic)).toBe('SIGKILL');
+      // Redis holds less than was published: the folded batches were lost, and Kafka delivers them again.
+      let counted = 0;
+      for (const entity of traffic.expected.keys()) {
+        if (entity.startsWith('customer:')) counted += (await entityStatus(entity, scope.env)).windows[0]?.attempts ?? 0;
+      }
+      const published = [...traffic.expected].filter(([e]) => e.startsWith('customer:')).reduce((n, [, c]) => n + c, 0);
+      expect(counted).toBeGreaterThan(0);
+      expect(counted).toBeLessThan(published);
+      // Restarted with checkpoints after every batch, and again with a long interval: the same totals either way.
+      child = spawnWith({ AGGREGATOR_CHECKPOINT_MS: '0' });
+      await expectCounted(scope, traffic);
+      child.kill('SIGKILL');
+      await send(traffic.round(200));
       child = spawnWith({});
       await expectCounted(scope, traffic);
     } finally {

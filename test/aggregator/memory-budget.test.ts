@@ -33,8 +33,8 @@ describe('the window store within a memory budget', () => {
         const id = dedupId(event);
         ids.set(entity, [...(ids.get(entity) ?? []), ...(id === null ? [] : [id])]);
       }
-      const read = await store.positions(source, ids, EPOCH, []);
-      const deltas = [...preAggregate(events, { side, periodsMs: PERIODS, latenessMs: 300_000, positions: read.entities }).values()];
+      await store.load(ids.keys(), EPOCH);
+      const deltas = [...preAggregate(events, { side, periodsMs: PERIODS, latenessMs: 300_000, positions: store.positions(source, ids) }).values()];
       const metrics = await store.apply(source, deltas, EPOCH);
       out.push(metrics.sort((a, b) => a.entity.localeCompare(b.entity)));
     }

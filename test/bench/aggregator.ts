@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: String(PARTITIONS), METRICS_PORT: '0', LOG_LEVEL: 'warn', AGGREGATOR_GROUP_ID: `${prefix}aggregator`, AGGREGATOR_PERIODS: '5m,15m,1h' };
   const config = loadConfig(AGGREGATOR_ENV, env);
   const conn = await connect(config, `${prefix}bench`, ['cdr', 'metric']);
-  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions`);
+  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions; a checkpoint every ${config.AGGREGATOR_CHECKPOINT_MS ? `${config.AGGREGATOR_CHECKPOINT_MS} ms` : 'batch'}`);
 
   const now = Date.now();
   let cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));

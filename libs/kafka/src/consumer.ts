@@ -73,6 +73,18 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   onDeadLetter?: (count: number, code: string, topic: string) => void;
   /** Where to report each partition's lag (callwatch_consumer_lag_messages), as of its last batch. */
   registry?: Registry;
+  /**
+   * Who commits offsets: the consumer, once the handler finished a batch (the default), or the caller, through
+   * `BatchConsumer.commit`, once what the handler did is durable (the aggregator commits after its checkpoint).
+   */
+  commits?: 'after-handler' | 'by-caller';
+}
+
+/** CommittedOffset is the next offset to read of a partition, as a caller commits it. */
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 /** LAG_METRIC is the gauge of how many messages a consumer group is behind the end of each partition it owns. */
@@ -99,6 +111,8 @@ export interface BatchConsumer {
   seek(topic: string, partition: number, offset: string): void;
   /** The partitions the group last assigned to this consumer, by topic. */
   assignment(): ReadonlyMap<string, number[]>;
+  /** Commits where each partition goes on (for `commits: 'by-caller'`); partitions the group gave to others meanwhile fail it. */
+  commit(offsets: CommittedOffset[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -145,6 +159,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       return true;
     } },
   });
+  const byHandler = (opts.commits ?? 'after-handler') === 'after-handler';
   const handleBatch = async (batch: Batch<SchemaTypes[N]>) => {
     try {
       await opts.handle(batch);
@@ -182,7 +197,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   await consumer.run({
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 1,
-    autoCommit: true,
+    autoCommit: byHandler,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const key = `${batch.topic}/${batch.partition}`;
@@ -260,7 +275,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       inFlight.delete(key);
       lag?.set({ group: opts.groupId, topic: batch.topic, partition: batch.partition }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       resolveOffset(last.offset);
-      await commitOffsetsIfNecessary();
+      if (byHandler) await commitOffsetsIfNecessary();
       await heartbeat();
     },
   });
@@ -274,6 +289,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       consumer.seek({ topic: t, partition, offset });
     },
     assignment: () => assignment,
+    commit: (offsets) => consumer.commitOffsets(offsets),
     stop: () => consumer.disconnect(),
   };
 }

@@ -7,24 +7,11 @@ import { pipelined, type PipelinedCommand } from './client';
 import type { RedisKeys } from './keys';
 import { LUA_DIR, checkScriptResult, loadScripts } from './scripts';
 
-/** Positions is what `positions` read: the epoch markers as Redis has them now, and each entity's position. */
-export interface Positions {
-  markers: Array<string | null>;
-  entities: Map<string, EntityPosition>;
-}
-
 /** WindowStoreSettings are the window limits, and how many entities the store keeps in memory. */
 export interface WindowStoreSettings extends WindowStoreOptions {
   /** entities kept in memory at most: the least recently touched beyond it are dropped (they are in Redis) */
   maxEntities?: number;
 }
-
-/**
- * Refold folds the events of a batch again for some of its entities, after they were reloaded: another writer changed
- * them in Redis since they were loaded (a rebalance, or the other side of an entity), so their deltas must be computed
- * from the state Redis has now.
- */
-export type Refold = (entities: ReadonlySet<string>) => EntityDelta[];
 
 /** The fence of an entity in memory: the epoch and version its last write left in Redis (or its load found). */
 interface Fence {
@@ -38,7 +25,6 @@ interface Fence {
 
 type Checkpoint = (...args: Array<string | number | Buffer>) => unknown;
 
-const EMPTY: EntityPosition = { seen: new Set<string>(), offset: -1, clockMs: 0, callStarts: false };
 // Entities per pipeline: Redis runs one while Node prepares the next.
 const CHUNK = 200;
 // Conflicting writers of one entity retry this often before the batch fails (and is retried whole).
@@ -59,6 +45,7 @@ export class WindowStore {
   private readonly maxEntities: number;
   /** what the store did since it started: entities read from Redis, checkpoint writes, and writes another writer had overtaken */
   readonly counts = { loads: 0, writes: 0, conflicts: 0 };
+  private refold?: (entities: string[]) => void;
   /** due-index updates, written with the next round trip that goes to Redis anyway */
   private readonly pendingDue = new Map<string, Map<string, number>>();
 
@@ -87,42 +74,69 @@ export class WindowStore {
   }
 
   /**
-   * positions reads, in one round trip, the epoch `markers` (see `Epoch`) and the state of each entity not in memory,
-   * and answers each entity's last applied offset of `source`, its clock, whether it has call starts, and which of the
-   * batch's ids it has counted. State of an older epoch than `epoch` predates a Redis loss: it reads as empty.
+   * load reads, in one round trip, the epoch `markers` (see `Epoch`) as Redis has them now, and the state of each
+   * entity not in memory. State of an older epoch than `epoch` predates a Redis loss: it loads as empty. An entity
+   * whose state is of a newer epoch (a replay is rebuilding it) stays out of memory, and folds leave it alone.
    */
-  async positions(source: string, idsByEntity: ReadonlyMap<string, string[]>, epoch: string, markers: readonly string[]): Promise<Positions> {
+  async load(entities: Iterable<string>, epoch: string, markers: readonly string[] = []): Promise<Array<string | null>> {
     const extra: PipelinedCommand[] = markers.map((marker) => ({ key: marker, queue: (p) => p.get(marker) }));
-    const { stale, extraResults } = await this.ensure([...idsByEntity.keys()], epoch, extra);
-    const entities = this.engine.positions(source, idsByEntity);
-    for (const entity of stale) entities.set(entity, EMPTY);
-    return { markers: extraResults as Array<string | null>, entities };
-  }
-
-  /** positionsNow answers positions from memory (for entities just loaded), as `positions` does. */
-  positionsNow(source: string, idsByEntity: ReadonlyMap<string, string[]>): Map<string, EntityPosition> {
-    return this.engine.positions(source, idsByEntity);
+    const { extraResults } = await this.ensure([...entities], epoch, extra);
+    return extraResults as Array<string | null>;
   }
 
   /**
-   * apply applies every entity's delta and writes what changed, and returns each entity's metrics (none for entities
-   * rebuilt since `epoch`). An entity another writer changed since it was loaded is reloaded and folded again with
-   * `refold`; without one, that is an error.
+   * positions answers, from memory, each entity's last applied offset of `source`, its clock, whether it has call
+   * starts, and which of the batch's ids it has counted (an entity not in memory reads as new).
    */
-  async apply(source: string, deltas: EntityDelta[], epoch: string, refold?: Refold): Promise<EntityMetrics[]> {
+  positions(source: string, idsByEntity: ReadonlyMap<string, string[]>): Map<string, EntityPosition> {
+    return this.engine.positions(source, idsByEntity);
+  }
+
+  /** apply folds every entity's delta and checkpoints them at once, and returns their metrics (see `fold` and `checkpoint`). */
+  async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
+    await this.ensure(deltas.map((d) => d.entity), epoch);
+    this.fold(source, deltas, epoch);
+    return this.checkpoint(deltas.map((d) => d.entity), epoch);
+  }
+
+  /**
+   * fold applies every entity's delta in memory; `checkpoint` writes the changes. Entities not loaded in `epoch` are
+   * left alone: they were dropped (a write another writer overtook, or one that failed) and their next load folds
+   * their pending events again (`onLoad`).
+   */
+  fold(source: string, deltas: EntityDelta[], epoch: string): void {
+    this.engine.fold(source, deltas.filter((d) => this.fences.get(d.entity)?.loadedIn === epoch && this.engine.has(d.entity)));
+  }
+
+  /**
+   * onLoad sets what runs right after entities are loaded from Redis: the aggregator folds into them again the events
+   * it folded since their last checkpoint, so that memory is always the checkpoint plus what is still to be written.
+   */
+  onLoad(refold: (entities: string[]) => void): void {
+    this.refold = refold;
+  }
+
+  /**
+   * checkpoint writes what changed in each of `entities` with the offsets applied, and returns their metrics (none for
+   * entities rebuilt since `epoch`). An entity another writer changed since it was loaded is loaded again (its pending
+   * events folded again, see `onLoad`) and written again.
+   */
+  async checkpoint(entities: readonly string[], epoch: string): Promise<EntityMetrics[]> {
     const out: EntityMetrics[] = [];
-    let todo = deltas;
+    let todo = entities;
     for (let attempt = 0; todo.length > 0; attempt++) {
-      const { stale } = await this.ensure(todo.map((d) => d.entity), epoch);
-      const fresh = todo.filter((d) => !stale.has(d.entity));
-      const metrics = this.engine.apply(source, fresh);
-      const conflicts = await this.checkpoint(metrics, epoch, out);
+      const { stale } = await this.ensure(todo, epoch);
+      const metrics: EntityMetrics[] = [];
+      for (const entity of todo) {
+        const m = stale.has(entity) ? null : this.engine.metricsOf(entity);
+        if (m !== null) metrics.push(m);
+      }
+      const conflicts = await this.write(metrics, epoch, out);
       if (conflicts.size === 0) break;
-      if (!refold || attempt >= MAX_CONFLICTS) {
+      if (attempt >= MAX_CONFLICTS) {
         throw new CallwatchError('CW_ERR_REDIS_CONFLICT', `${conflicts.size} entities kept changing under another writer`, { details: { entities: [...conflicts].slice(0, 10) } });
       }
-      await this.ensure([...conflicts], epoch);
-      todo = refold(conflicts);
+      todo = [...conflicts];
     }
     this.trim();
     return out;
@@ -135,7 +149,7 @@ export class WindowStore {
     for (let attempt = 0; todo.length > 0 && attempt <= MAX_CONFLICTS; attempt++) {
       const { stale } = await this.ensure(todo, epoch);
       const metrics = this.engine.tick(todo.filter((entity) => !stale.has(entity)), clockMs);
-      todo = [...(await this.checkpoint(metrics, epoch, out))];
+      todo = [...(await this.write(metrics, epoch, out))];
     }
     this.trim();
     return out;
@@ -209,6 +223,7 @@ export class WindowStore {
     }
     const results = await pipelined(this.redis, commands);
     this.counts.loads += missing.length;
+    const loaded: string[] = [];
     missing.forEach((entity, i) => {
       const [meta, windows, ids, starts, open, moves] = results.slice(queued + 6 * i, queued + 6 * i + 6) as [
         Record<string, string>, Record<string, string>, Record<string, Buffer>, Record<string, string>, string[], Record<string, string>,
@@ -231,16 +246,18 @@ export class WindowStore {
       }
       this.fences.delete(entity);
       this.fences.set(entity, fence);
+      loaded.push(entity);
     });
+    if (loaded.length > 0) this.refold?.(loaded);
     return { stale, extraResults: results.slice(queued - extra.length, queued) };
   }
 
   /**
-   * checkpoint writes what changed in each entity of `metrics`, in one fenced call per entity, and adds the metrics of
+   * write writes what changed in each entity of `metrics`, in one fenced call per entity, and adds the metrics of
    * those written (or unchanged) to `out`. It answers the entities another writer changed since they were loaded: they
    * are dropped from memory, as is every entity of a write that failed.
    */
-  private async checkpoint(metrics: EntityMetrics[], epoch: string, out: EntityMetrics[]): Promise<Set<string>> {
+  private async write(metrics: EntityMetrics[], epoch: string, out: EntityMetrics[]): Promise<Set<string>> {
     const conflicts = new Set<string>();
     const writes: Array<{ m: EntityMetrics; command: PipelinedCommand }> = [];
     for (const m of metrics) {
@@ -287,7 +304,8 @@ export class WindowStore {
     return conflicts;
   }
 
-  private forget(entity: string): void {
+  /** forget drops an entity from memory: it is read again at its next touch. */
+  forget(entity: string): void {
     this.fences.delete(entity);
     this.engine.evict(entity);
   }

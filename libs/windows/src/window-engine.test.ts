@@ -155,6 +155,24 @@ describe('WindowEngine checkpoints', () => {
     expect(checkpoints).toBeGreaterThan(400);
   });
 
+  it.each([
+    ['within the dedup horizon: dropped as a duplicate', 360_000, { attempts: 3, duplicates: 1, balance: 93 }],
+    ['past a shorter horizon: counted again (late, so out of windows, but its money moves)', 300_000, { attempts: 3, duplicates: 0, balance: 92 }],
+  ])('a CDR sent again 5.5 minutes later, %s', (_, idRetentionMs, expected) => {
+    const engine = new WindowEngine({ periodsMs: [3_600_000], idRetentionMs, maxCallMs: 3_600_000 });
+    let duplicates = 0;
+    let last: EntityMetrics | undefined;
+    [account(100, T0 - 1), charge(T0, 1), charge(T0 + 100, 2), charge(T0 + 330, 4), charge(T0, 1)].forEach((event, offset) => {
+      const side: Side = event.type === 'account' ? 'billing' : 'customer';
+      const id = dedupId(event);
+      const positions = engine.positions(side, new Map([['customer:acme', id === null ? [] : [id]]]));
+      const deltas = [...preAggregate([{ offset, event }], { side, periodsMs: [3_600_000], latenessMs: 300_000, positions }).values()];
+      duplicates += deltas.reduce((n, d) => n + d.duplicates, 0);
+      last = engine.apply(side, deltas)[0];
+    });
+    expect({ attempts: last?.windows[0]?.attempts, duplicates, balance: last?.balance }).toEqual(expected);
+  });
+
   it('drops the windows of a period no longer kept, buckets and totals', () => {
     const engine = new WindowEngine({ periodsMs: [60_000, 300_000], idRetentionMs: 600_000, maxCallMs: 120_000, track: true });
     const positions = engine.positions('customer', new Map([['customer:acme', ['c-1']]]));

@@ -185,12 +185,32 @@ export class WindowEngine {
 
   /** apply applies each entity's delta and returns its metrics. */
   apply(source: string, deltas: EntityDelta[]): EntityMetrics[] {
-    return deltas.map((d) => this.applyEntity(d.entity, source, d, 0));
+    return deltas.map((d) => {
+      const [e, applied, wclock] = this.applyEntity(d.entity, source, d, 0);
+      return this.metrics(d.entity, e, applied, wclock);
+    });
+  }
+
+  /**
+   * fold applies each entity's delta without computing metrics: many batches can fold into an entity before one
+   * checkpoint writes it and one snapshot (`metricsOf`) is published.
+   */
+  fold(source: string, deltas: EntityDelta[]): void {
+    for (const d of deltas) this.applyEntity(d.entity, source, d, 0);
+  }
+
+  /** metricsOf is an entity's metrics as its state stands (null when it is not in memory). */
+  metricsOf(entity: string): EntityMetrics | null {
+    const e = this.entities.get(entity);
+    return e === undefined ? null : this.metrics(entity, e, true, Math.max(e.clock, e.wclock));
   }
 
   /** tick slides the windows of entities to `clockMs` (their side and partition's clock) and returns their metrics. */
   tick(entities: string[], clockMs: number): EntityMetrics[] {
-    return entities.map((entity) => this.applyEntity(entity, '', { entity, ...NO_DELTA }, clockMs));
+    return entities.map((entity) => {
+      const [e, applied, wclock] = this.applyEntity(entity, '', { entity, ...NO_DELTA }, clockMs);
+      return this.metrics(entity, e, applied, wclock);
+    });
   }
 
   /**
@@ -273,7 +293,8 @@ export class WindowEngine {
     return changes;
   }
 
-  private applyEntity(entity: string, source: string, d: EntityDelta, tickMs: number): EntityMetrics {
+  /** applyEntity applies one delta (or slides to `tickMs`) and answers the state, whether the delta was new, and the window clock. */
+  private applyEntity(entity: string, source: string, d: EntityDelta, tickMs: number): [EntityState, boolean, number] {
     let e = this.entities.get(entity);
     if (!e) this.entities.set(entity, (e = emptyState(this.options.track === true)));
     const t = e.changes;
@@ -358,7 +379,7 @@ export class WindowEngine {
         e.idsSweepAt = Math.max(ID_SWEEP_MIN, 2 * e.ids.size);
       }
     }
-    return this.metrics(entity, e, applied, wclock);
+    return [e, applied, wclock];
   }
 
   /** moveMoney applies an account snapshot and money movements to the balance (docs/design.md, "Balance"). */

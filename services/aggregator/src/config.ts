@@ -36,6 +36,16 @@ export const AGGREGATOR_ENV = {
     'the most entities an aggregator keeps in memory; beyond it, the least recently touched are dropped (their state is in Redis) and read again at their next event',
     200_000,
   ),
+  AGGREGATOR_CHECKPOINT_MS: env(
+    parsers.durationMs,
+    'how long batches fold into memory before what changed is written to Redis, their snapshots published and their offsets committed (0: after every batch); longer writes hot entities less often, and delays snapshots by up to as long',
+    100,
+  ),
+  AGGREGATOR_DEDUP_MS: env(
+    parsers.durationMs,
+    'how long the ids of counted CDRs, call starts and payments are remembered to drop a duplicate a switch or billing sends again (0: the longest period plus lateness); at least the lateness. A duplicate sent later counts again, windows and money',
+    0,
+  ),
   AGGREGATOR_TICK_MS: env(parsers.durationMs, 'how often windows that changed only because time passed are slid and published', 1_000),
   AGGREGATOR_REPLAY_MS: env(
     parsers.durationMs,

@@ -1,9 +1,10 @@
-import { loadConfig, startTicker, type ConfigOf, type Logger } from '@callwatch/core';
+import { CallwatchError, loadConfig, startTicker, type ConfigOf, type Logger } from '@callwatch/core';
 import { CompactedTable, consume, replayOffsets, startRuntime, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { Epoch, RedisKeys, WindowStore, createRedis } from '@callwatch/redis';
 import type { MetricSnapshot, SchemaName } from '@callwatch/schemas';
 import { bucketSizeMs, keptPeriods, type EntityMetrics, type Side } from '@callwatch/windows';
 import { BatchCounter } from './batch-counter';
+import { Checkpointer } from './checkpointer';
 import { AGGREGATOR_ENV } from './config';
 import { aggregatorMetrics } from './metrics';
 import { ReplayCoordinator } from './replay-coordinator';
@@ -30,6 +31,10 @@ const SIDE_NAMES = Object.keys(SIDES) as Side[];
  */
 export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
   config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
+  if (config.AGGREGATOR_DEDUP_MS > 0 && config.AGGREGATOR_DEDUP_MS < config.AGGREGATOR_LATENESS_MS) {
+    // Shorter, a call start that comes after its CDR (within the lateness) would open a call that never closes.
+    throw new CallwatchError('CW_ERR_CONFIG', `invalid configuration:\n  AGGREGATOR_DEDUP_MS: ${config.AGGREGATOR_DEDUP_MS} is shorter than AGGREGATOR_LATENESS_MS (${config.AGGREGATOR_LATENESS_MS}); expected 0 or at least the lateness`);
+  }
   const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
   const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule']);
   const { log, topics, publisher, health } = runtime;
@@ -53,8 +58,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   const replays = new ReplayCoordinator({
     epoch,
     consumerOf: (side) => consumers.get(side),
-    // By default, replay what ids are remembered for: everything that could still be in a window. Billing whole.
-    replayOffsets: (side, topic) => replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - (config.AGGREGATOR_REPLAY_MS || periods.idRetentionMs())),
+    // By default, replay everything that could still be in a window. Billing whole.
+    replayOffsets: (side, topic) => replayOffsets(runtime.kafka, topic, side === 'billing' ? null : Date.now() - (config.AGGREGATOR_REPLAY_MS || periods.reachMs())),
     onReplayed: () => metrics.replays.inc(),
     onRewound: (side, rewound) => log.warn({ side, rewound, epoch: epoch.current }, 'Redis holds no state of these partitions (no epoch marker): replaying them from these offsets'),
   });
@@ -65,9 +70,16 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       metrics.ticked.inc(entities);
     },
   });
+  const failpoints = failpoint(log);
+  const checkpoints = new Checkpointer({
+    store, slides, log, publish, intervalMs: config.AGGREGATOR_CHECKPOINT_MS,
+    commit: async (side, offsets) => consumers.get(side)?.commit(offsets),
+    // Only loads call it, and none happens before the first batch.
+    refold: (batch, entities) => counter.refold(batch, entities),
+    ...failpoints,
+  });
   const counter = new BatchCounter({
-    store, epoch, replays, slides, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS, publish,
-    afterCheckpoint: failpoint(log),
+    store, epoch, replays, checkpoints, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS,
   });
 
   const consumeSide = (side: Side): Promise<BatchConsumer> => {
@@ -77,6 +89,11 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     return consume(runtime, {
       groupId: `${config.AGGREGATOR_GROUP_ID}${SIDES[side].suffix}`,
       partitionsConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,
+      // Offsets are committed after the checkpoint that holds their batches, not after the batch.
+      commits: 'by-caller',
+      // Batches folded and not yet written would be counted by the partition's next owner anyway (the offsets in
+      // Redis sort it out), but writing them now spares it the work.
+      onRebalancing: () => void checkpoints.checkpoint().catch((err: unknown) => log.warn({ err }, 'checkpoint on rebalance failed')),
       maxBytesPerPartition: config.AGGREGATOR_FETCH_BYTES,
       topic: first!.topic,
       schema: first!.schema,
@@ -106,13 +123,20 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   for (const [side, consumer] of consumers) void replays.replayAll(side, consumer.assignment()).catch((err: unknown) => log.error({ err, side }, 'replay failed'));
 
   // Time-driven snapshots: entities without new events whose windows change as the partition's clock passes.
-  const ticker = startTicker(config.AGGREGATOR_TICK_MS, () => slides.slide(), (err) => log.error({ err }, 'tick failed; retrying at the next tick'));
+  const ticker = startTicker(config.AGGREGATOR_TICK_MS, () => checkpoints.exclusive(() => slides.slide()), (err) => log.error({ err }, 'tick failed; retrying at the next tick'));
+  // Batches folded since the last checkpoint are written when their interval is up, whether or not more come.
+  const writer = config.AGGREGATOR_CHECKPOINT_MS > 0
+    ? startTicker(config.AGGREGATOR_CHECKPOINT_MS, () => checkpoints.checkpoint(), (err) => log.error({ err }, 'checkpoint failed; retrying at the next interval'))
+    : null;
   log.info({ periods: periods.periodsMs, epoch: epoch.current }, 'aggregator running');
   return {
     runtime,
     store,
     stop: async () => {
-      await ticker.stop();
+      await Promise.all([ticker.stop(), writer?.stop()]);
+      // What was folded since the last checkpoint is written while the consumers can still commit it.
+      await checkpoints.checkpoint().catch((err: unknown) => log.warn({ err }, 'the last checkpoint failed: its batches are read again by the next owner'));
+      await checkpoints.committed();
       await Promise.all([...[...consumers.values()].map((c) => c.stop()), rules.stop()]);
       await runtime.close();
       redis.disconnect();
@@ -121,18 +145,20 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
 }
 
 /**
- * failpoint reads CALLWATCH_FAILPOINT, a test hook: `after-checkpoint:<n>` kills this process with SIGKILL right
- * after its n-th checkpoint is written, before the batch's snapshots and Kafka commit, so that Kafka redelivers
- * what Redis already has (test/aggregator/faults.test.ts).
+ * failpoint reads CALLWATCH_FAILPOINT, a test hook that kills this process with SIGKILL at its n-th checkpoint:
+ * `after-checkpoint:<n>` right after it is written, before its snapshots and Kafka commit, so that Kafka redelivers
+ * what Redis already has; `before-checkpoint:<n>` before anything of it is written, so that the batches folded since the
+ * last checkpoint are lost with the process (test/aggregator/faults.test.ts).
  */
-function failpoint(log: Logger): (() => void) | undefined {
-  const match = /^after-checkpoint:(\d+)$/.exec(process.env.CALLWATCH_FAILPOINT ?? '');
-  if (!match) return undefined;
-  let left = Number(match[1]);
+function failpoint(log: Logger): { afterCheckpoint?: () => void; beforeCheckpoint?: () => void } {
+  const match = /^(after|before)-checkpoint:(\d+)$/.exec(process.env.CALLWATCH_FAILPOINT ?? '');
+  if (!match) return {};
+  let left = Number(match[2]);
   log.warn({ failpoint: process.env.CALLWATCH_FAILPOINT }, 'CALLWATCH_FAILPOINT is set: this aggregator will kill itself (a test)');
-  return () => {
+  const hook = () => {
     if (--left === 0) process.kill(process.pid, 'SIGKILL');
   };
+  return match[1] === 'after' ? { afterCheckpoint: hook } : { beforeCheckpoint: hook };
 }
 
 function snapshotOf({ entity, clockMs, windows, channels, balance, credit, creditUsed, late, version }: EntityMetrics): MetricSnapshot {
@@ -158,9 +184,14 @@ class RulePeriods {
     });
   }
 
-  /** idRetentionMs is how long ids are remembered: as long as an event with that id could still land in a window. */
-  idRetentionMs(): number {
+  /** reachMs is how far behind its newest event an event can still land in a window: the longest period plus lateness. */
+  reachMs(): number {
     return Math.max(...this.periodsMs) + this.config.AGGREGATOR_LATENESS_MS;
+  }
+
+  /** idRetentionMs is how long ids are remembered (the dedup horizon): AGGREGATOR_DEDUP_MS, or as long as `reachMs`. */
+  idRetentionMs(): number {
+    return this.config.AGGREGATOR_DEDUP_MS || this.reachMs();
   }
 
   onChange(listener: () => void): void {

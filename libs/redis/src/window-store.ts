@@ -92,7 +92,10 @@ export class WindowStore {
     return this.engine.positions(source, idsByEntity);
   }
 
-  /** apply folds every entity's delta and checkpoints them at once, and returns their metrics (see `fold` and `checkpoint`). */
+  /**
+   * apply folds every entity's delta and checkpoints them at once, and returns their metrics (see `fold` and
+   * `checkpoint`); an entity another writer changed meanwhile is CW_ERR_REDIS_CONFLICT, unless `onLoad` folds again.
+   */
   async apply(source: string, deltas: EntityDelta[], epoch: string): Promise<EntityMetrics[]> {
     await this.ensure(deltas.map((d) => d.entity), epoch);
     this.fold(source, deltas, epoch);
@@ -133,7 +136,8 @@ export class WindowStore {
       }
       const conflicts = await this.write(metrics, epoch, out);
       if (conflicts.size === 0) break;
-      if (attempt >= MAX_CONFLICTS) {
+      // Without a way to fold its events again, an entity read back would be written without them.
+      if (!this.refold || attempt >= MAX_CONFLICTS) {
         throw new CallwatchError('CW_ERR_REDIS_CONFLICT', `${conflicts.size} entities kept changing under another writer`, { details: { entities: [...conflicts].slice(0, 10) } });
       }
       todo = [...conflicts];

@@ -48,15 +48,12 @@ export class Checkpointer {
   private pending: FoldedBatch[] = [];
   private lane: Promise<void> = Promise.resolve();
   private commits: Promise<void> = Promise.resolve();
+  /** how many pending batches touch each entity */
+  private readonly touched = new Map<string, number>();
   private lastMs = Date.now();
 
   constructor(private readonly deps: CheckpointerDeps) {
     deps.store.onLoad((entities) => this.refold(entities));
-  }
-
-  /** pendingEvents is how many events are folded into memory and not yet checkpointed. */
-  get pendingEvents(): number {
-    return this.pending.reduce((n, b) => n + b.events.length, 0);
   }
 
   /**
@@ -65,6 +62,7 @@ export class Checkpointer {
    */
   folded(batch: FoldedBatch): Promise<void> | null {
     this.pending.push(batch);
+    for (const entity of batch.entities) this.touched.set(entity, (this.touched.get(entity) ?? 0) + 1);
     return Date.now() - this.lastMs >= this.deps.intervalMs ? this.checkpoint() : null;
   }
 
@@ -80,13 +78,6 @@ export class Checkpointer {
     return this.commits;
   }
 
-  /** exclusive runs `work` between checkpoints (sliding windows writes entities too). */
-  exclusive(work: () => Promise<void>): Promise<void> {
-    const next = this.lane.catch(() => undefined).then(work);
-    this.lane = next;
-    return next;
-  }
-
   /**
    * discard forgets the batches not yet checkpointed and drops their entities from memory: Redis lost its state and
    * every partition is read again, so none of them may be written.
@@ -94,6 +85,7 @@ export class Checkpointer {
   discard(): void {
     for (const batch of this.pending) for (const entity of batch.entities) this.deps.store.forget(entity);
     this.pending = [];
+    this.touched.clear();
   }
 
   private async write(): Promise<void> {
@@ -118,6 +110,13 @@ export class Checkpointer {
     // Batches folded while this checkpoint was written wait for the next.
     const written = new Set(batches);
     this.pending = this.pending.filter((b) => !written.has(b));
+    for (const batch of batches) {
+      for (const entity of batch.entities) {
+        const left = (this.touched.get(entity) ?? 1) - 1;
+        if (left > 0) this.touched.set(entity, left);
+        else this.touched.delete(entity);
+      }
+    }
     const offsets = new Map<string, { side: Side; offset: CommittedOffset }>();
     for (const { side, topic, partition, nextOffset } of batches) offsets.set(`${side}|${topic}|${partition}`, { side, offset: { topic, partition, offset: nextOffset } });
     // Committed one checkpoint after another, and awaited by nobody: a commit waits out a rebalance of its group, which
@@ -134,8 +133,9 @@ export class Checkpointer {
   }
 
   private refold(entities: string[]): void {
-    if (this.pending.length === 0) return;
-    const loaded = new Set(entities);
+    // Mostly entities no pending batch touched (new ones, or dropped after their last checkpoint).
+    const loaded = new Set(entities.filter((e) => this.touched.has(e)));
+    if (loaded.size === 0) return;
     for (const batch of this.pending) {
       const mine = new Set([...batch.entities].filter((e) => loaded.has(e)));
       if (mine.size > 0) this.deps.refold(batch, mine);

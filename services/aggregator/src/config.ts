@@ -1,5 +1,5 @@
-import { COMMON_ENV, env, parsers } from '@callwatch/core';
-import { ACCOUNT_LATENESS_MS } from '@callwatch/windows';
+import { COMMON_ENV, CallwatchError, env, parsers, type ConfigOf } from '@callwatch/core';
+import { ACCOUNT_LATENESS_MS, bucketSizeMs } from '@callwatch/windows';
 
 /** AGGREGATOR_ENV is the aggregator's configuration, read once at start. */
 export const AGGREGATOR_ENV = {
@@ -38,8 +38,8 @@ export const AGGREGATOR_ENV = {
   ),
   AGGREGATOR_CHECKPOINT_MS: env(
     parsers.durationMs,
-    'how long batches fold into memory before what changed is written to Redis, their snapshots published and their offsets committed (0: after every batch); longer writes hot entities less often, and delays snapshots by up to as long',
-    100,
+    'how long batches fold into memory before what changed is written to Redis, their snapshots published and their offsets committed (0: after every batch); longer writes entities touched by several batches once, and delays snapshots by up to as long',
+    0,
   ),
   AGGREGATOR_DEDUP_MS: env(
     parsers.durationMs,
@@ -53,3 +53,16 @@ export const AGGREGATOR_ENV = {
     0,
   ),
 };
+
+/**
+ * checkSettings stops the process at start on settings that are valid alone but not together: a sample period that
+ * does not divide into buckets, or a dedup horizon shorter than the lateness (a call start that comes after its CDR,
+ * within the lateness, would then open a call that never closes).
+ */
+export function checkSettings(config: Pick<ConfigOf<typeof AGGREGATOR_ENV>, 'AGGREGATOR_PERIODS' | 'AGGREGATOR_DEDUP_MS' | 'AGGREGATOR_LATENESS_MS'>): void {
+  config.AGGREGATOR_PERIODS.forEach(bucketSizeMs);
+  const { AGGREGATOR_DEDUP_MS: dedupMs, AGGREGATOR_LATENESS_MS: latenessMs } = config;
+  if (dedupMs > 0 && dedupMs < latenessMs) {
+    throw new CallwatchError('CW_ERR_CONFIG', `invalid configuration:\n  AGGREGATOR_DEDUP_MS: ${dedupMs} is shorter than AGGREGATOR_LATENESS_MS (${latenessMs}); expected 0 or at least the lateness`);
+  }
+}

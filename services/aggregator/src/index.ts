@@ -1,2 +1,4 @@
 export { startAggregator, type Aggregator, type AggregatorConfig } from './service';
 export { AGGREGATOR_ENV } from './config';
+export { Checkpointer, type CheckpointerDeps, type FoldedBatch } from './checkpointer';
+export { WindowSlides } from './window-slides';

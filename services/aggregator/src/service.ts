@@ -1,11 +1,11 @@
-import { CallwatchError, loadConfig, startTicker, type ConfigOf, type Logger } from '@callwatch/core';
+import { loadConfig, startTicker, type ConfigOf, type Logger } from '@callwatch/core';
 import { CompactedTable, consume, replayOffsets, startRuntime, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { Epoch, RedisKeys, WindowStore, createRedis } from '@callwatch/redis';
 import type { MetricSnapshot, SchemaName } from '@callwatch/schemas';
-import { bucketSizeMs, keptPeriods, type EntityMetrics, type Side } from '@callwatch/windows';
+import { keptPeriods, type EntityMetrics, type Side } from '@callwatch/windows';
 import { BatchCounter } from './batch-counter';
 import { Checkpointer } from './checkpointer';
-import { AGGREGATOR_ENV } from './config';
+import { AGGREGATOR_ENV, checkSettings } from './config';
 import { aggregatorMetrics } from './metrics';
 import { ReplayCoordinator } from './replay-coordinator';
 import { SIDES, repartition, validEvents, type Input } from './sides';
@@ -30,11 +30,7 @@ const SIDE_NAMES = Object.keys(SIDES) as Side[];
  * consumer groups, and the ticker that slides idle windows.
  */
 export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
-  config.AGGREGATOR_PERIODS.forEach(bucketSizeMs); // a bad period stops the process here, not mid-batch
-  if (config.AGGREGATOR_DEDUP_MS > 0 && config.AGGREGATOR_DEDUP_MS < config.AGGREGATOR_LATENESS_MS) {
-    // Shorter, a call start that comes after its CDR (within the lateness) would open a call that never closes.
-    throw new CallwatchError('CW_ERR_CONFIG', `invalid configuration:\n  AGGREGATOR_DEDUP_MS: ${config.AGGREGATOR_DEDUP_MS} is shorter than AGGREGATOR_LATENESS_MS (${config.AGGREGATOR_LATENESS_MS}); expected 0 or at least the lateness`);
-  }
+  checkSettings(config);
   const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
   const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule']);
   const { log, topics, publisher, health } = runtime;
@@ -70,13 +66,12 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       metrics.ticked.inc(entities);
     },
   });
-  const failpoints = failpoint(log);
   const checkpoints = new Checkpointer({
     store, slides, log, publish, intervalMs: config.AGGREGATOR_CHECKPOINT_MS,
     commit: async (side, offsets) => consumers.get(side)?.commit(offsets),
     // Only loads call it, and none happens before the first batch.
     refold: (batch, entities) => counter.refold(batch, entities),
-    ...failpoints,
+    ...failpoint(log),
   });
   const counter = new BatchCounter({
     store, epoch, replays, checkpoints, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS,
@@ -123,7 +118,7 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
   for (const [side, consumer] of consumers) void replays.replayAll(side, consumer.assignment()).catch((err: unknown) => log.error({ err, side }, 'replay failed'));
 
   // Time-driven snapshots: entities without new events whose windows change as the partition's clock passes.
-  const ticker = startTicker(config.AGGREGATOR_TICK_MS, () => checkpoints.exclusive(() => slides.slide()), (err) => log.error({ err }, 'tick failed; retrying at the next tick'));
+  const ticker = startTicker(config.AGGREGATOR_TICK_MS, () => slides.slide(), (err) => log.error({ err }, 'tick failed; retrying at the next tick'));
   // Batches folded since the last checkpoint are written when their interval is up, whether or not more come.
   const writer = config.AGGREGATOR_CHECKPOINT_MS > 0
     ? startTicker(config.AGGREGATOR_CHECKPOINT_MS, () => checkpoints.checkpoint(), (err) => log.error({ err }, 'checkpoint failed; retrying at the next interval'))

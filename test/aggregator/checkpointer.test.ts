@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@callwatch/core';
 import { Checkpointer, WindowSlides, type FoldedBatch } from '@callwatch/aggregator';
 import { RedisKeys, WindowStore, createRedis, readEntity, type Redis } from '@callwatch/redis';
-import { dedupId, entityOf, preAggregate, type InputEvent, type PositionedEvent, type Side } from '@callwatch/windows';
+import { entityOf, idsByEntity, preAggregate, type InputEvent, type PositionedEvent, type Side } from '@callwatch/windows';
 import { cdr } from '../support/cdrs';
 
 const PERIODS = [60_000, 300_000];
@@ -26,7 +26,7 @@ class Writer {
   }
 
   async count({ side, source, events }: Batch): Promise<void> {
-    const ids = idsOf(side, events);
+    const ids = idsByEntity(side, events);
     await this.store.load(ids.keys(), EPOCH);
     this.fold(side, source, events);
     const [topic, partition] = source.split('/') as [string, string];
@@ -35,19 +35,9 @@ class Writer {
   }
 
   private fold(side: Side, source: string, events: PositionedEvent[]): void {
-    const positions = this.store.positions(source, idsOf(side, events));
+    const positions = this.store.positions(source, idsByEntity(side, events));
     this.store.fold(source, [...preAggregate(events, { side, periodsMs: PERIODS, latenessMs: 300_000, positions }).values()], EPOCH);
   }
-}
-
-function idsOf(side: Side, events: PositionedEvent[]): Map<string, string[]> {
-  const ids = new Map<string, string[]>();
-  for (const { event } of events) {
-    const entity = entityOf(side, event) as string;
-    const id = dedupId(event);
-    ids.set(entity, [...(ids.get(entity) ?? []), ...(id === null ? [] : [id])]);
-  }
-  return ids;
 }
 
 // With checkpoints on an interval, the batches folded since the last checkpoint exist only in memory. An entity read

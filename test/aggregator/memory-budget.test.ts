@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RedisKeys, WindowStore, createRedis, readEntity, type Redis } from '@callwatch/redis';
-import { dedupId, entityOf, preAggregate, type EntityMetrics, type InputEvent, type PositionedEvent, type Side } from '@callwatch/windows';
+import { idsByEntity, preAggregate, type EntityMetrics, type InputEvent, type PositionedEvent, type Side } from '@callwatch/windows';
 import { cdr } from '../support/cdrs';
 
 const PERIODS = [60_000, 300_000];
@@ -27,12 +27,7 @@ describe('the window store within a memory budget', () => {
   async function count(store: WindowStore, batches: Array<{ side: Side; source: string; events: PositionedEvent[] }>): Promise<EntityMetrics[][]> {
     const out: EntityMetrics[][] = [];
     for (const { side, source, events } of batches) {
-      const ids = new Map<string, string[]>();
-      for (const { event } of events) {
-        const entity = entityOf(side, event) as string;
-        const id = dedupId(event);
-        ids.set(entity, [...(ids.get(entity) ?? []), ...(id === null ? [] : [id])]);
-      }
+      const ids = idsByEntity(side, events);
       await store.load(ids.keys(), EPOCH);
       const deltas = [...preAggregate(events, { side, periodsMs: PERIODS, latenessMs: 300_000, positions: store.positions(source, ids) }).values()];
       const metrics = await store.apply(source, deltas, EPOCH);

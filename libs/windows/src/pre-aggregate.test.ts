@@ -1,5 +1,5 @@
 import type { Cdr } from '@callwatch/schemas';
-import { preAggregate as fold, type EntityPosition, type PositionedEvent, type Side } from './pre-aggregate';
+import { idsByEntity, preAggregate as fold, type EntityPosition, type PositionedEvent, type Side } from './pre-aggregate';
 
 const base = 1_700_000_000_000;
 let seq = 0;
@@ -133,5 +133,13 @@ describe('preAggregate: call starts, payments and account snapshots', () => {
     const delta = preAggregate([at(1, cdr('acme', 0, true))], [60_000], behind, 300_000).get('customer:acme');
     expect(delta).toMatchObject({ late: 1, events: 0 });
     expect([...(delta?.moves ?? [])]).toEqual([[base / 1000, -0.1]]);
+  });
+});
+
+describe('idsByEntity', () => {
+  it('lists each entity of a side with its events\' ids; a carrier side skips CDRs without a carrier', () => {
+    const events = [at(0, cdr('a', 0, true, 'x1')), at(1, cdr('b', 0, false, 'x2')), at(2, cdr('a', 0, true, 'x3'))];
+    expect(idsByEntity('customer', events)).toEqual(new Map([['customer:a', ['x1', 'x3']], ['customer:b', ['x2']]]));
+    expect(idsByEntity('carrier', events)).toEqual(new Map());
   });
 });

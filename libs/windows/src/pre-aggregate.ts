@@ -74,6 +74,23 @@ export function dedupId(event: InputEvent): string | null {
   return null;
 }
 
+/**
+ * idsByEntity lists the entities a batch's events touch on one side, each with the ids of its events (those whose
+ * duplicates its state is asked about): what a batch loads, and the positions it folds from.
+ */
+export function idsByEntity(side: Side, events: readonly PositionedEvent[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { event } of events) {
+    const entity = entityOf(side, event);
+    if (entity === null) continue;
+    const id = dedupId(event);
+    const ids = out.get(entity) ?? [];
+    if (id !== null) ids.push(id);
+    out.set(entity, ids);
+  }
+  return out;
+}
+
 /** PreAggregateOptions are the settings and the Redis positions one fold needs. */
 export interface PreAggregateOptions {
   side: Side;

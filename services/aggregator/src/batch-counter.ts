@@ -1,7 +1,7 @@
 import type { Logger } from '@callwatch/core';
 import type { Batch } from '@callwatch/kafka';
 import type { Epoch, WindowStore } from '@callwatch/redis';
-import { dedupId, entityOf, preAggregate, type EntityDelta, type EntityPosition, type PositionedEvent, type Side } from '@callwatch/windows';
+import { entityOf, idsByEntity, preAggregate, type EntityDelta, type EntityPosition, type PositionedEvent, type Side } from '@callwatch/windows';
 import type { AggregatorMetrics } from './metrics';
 import type { ReplayCoordinator } from './replay-coordinator';
 import type { Checkpointer, FoldedBatch } from './checkpointer';
@@ -91,18 +91,4 @@ export class BatchCounter {
     skipped.inc({ reason: 'duplicate' }, sum((d) => d.duplicates));
     skipped.inc({ reason: 'redelivered' }, events - sum((d) => d.events + d.late + d.duplicates));
   }
-}
-
-// The ids of each entity's events in the batch, whose duplicates Redis is asked about.
-function idsByEntity(side: Side, events: PositionedEvent[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const { event } of events) {
-    const entity = entityOf(side, event);
-    if (entity === null) continue;
-    const id = dedupId(event);
-    const ids = out.get(entity) ?? [];
-    if (id !== null) ids.push(id);
-    out.set(entity, ids);
-  }
-  return out;
 }

@@ -8,6 +8,7 @@ import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { eventually, testScope, type TestScope } from '../support/harness';
+import { freePort } from '../support/ports';
 
 const main = join(__dirname, '..', '..', 'services', 'aggregator', 'dist', 'main.js');
 
@@ -168,6 +169,55 @@ describe('aggregator under faults', () => {
       await expectCounted(scope, traffic);
     } finally {
       await Promise.all(pair.map((a) => a.stop()));
+    }
+  });
+
+  // Worker threads (AGGREGATOR_WORKERS): each a member of the groups like an instance of its own, in one process that
+  // serves their health and their metrics summed. Killed with SIGKILL (the whole process, every thread) mid-stream.
+  it('counts every CDR once with two worker threads, killed with SIGKILL and restarted, and serves their health and metrics', async () => {
+    const traffic = new Traffic(`threads-${scope.id}`, 40, 7);
+    const groupId = `${scope.id}-threads`;
+    const port = await freePort();
+    const start = () => spawn(process.execPath, [main], { env: { ...env(), AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_WORKERS: '2', METRICS_PORT: String(port) }, stdio: 'ignore' });
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: res.status, text: await res.text() };
+    };
+    let child = start();
+    try {
+      await eventually(async () => expect((await get('/healthz')).status).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      expect(JSON.parse((await get('/healthz')).text)).toEqual({ status: 'ok', failing: [] });
+      for (let round = 0; round < 20; round++) {
+        await send(traffic.round(100));
+        if (round === 10) {
+          await new Promise((r) => setTimeout(r, 300));
+          child.kill('SIGKILL');
+          await new Promise((r) => child.once('exit', r));
+          child = start();
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await expectCounted(scope, traffic);
+      // Two members in each side's group: one per thread.
+      const admin = switches.kafka.admin();
+      await admin.connect();
+      try {
+        const { groups } = await admin.describeGroups([groupId, `${groupId}-carrier`, `${groupId}-billing`]);
+        expect(groups.map((g) => g.members.length)).toEqual([2, 2, 2]);
+      } finally {
+        await admin.disconnect();
+      }
+      // The restarted process counted the second half: its threads' counters, summed, on one /metrics with the process's own.
+      const metrics = (await get('/metrics')).text;
+      const events = metrics.split('\n').filter((l) => l.startsWith('callwatch_aggregator_events_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      expect(events).toBeGreaterThanOrEqual(2 * 900);
+      expect(metrics.match(/^process_cpu_seconds_total/gm)).toHaveLength(1);
+      // A graceful stop stops every thread, and the process exits cleanly.
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });

@@ -3,11 +3,12 @@
 // beside the rate at which a bare KafkaJS consumer merely reads and decodes the same topic (the ceiling).
 // Options (environment): BENCH_CDRS (default 200000), BENCH_CUSTOMERS (10000), BENCH_CARRIERS (200),
 // BENCH_LATENCY_RATE (5000 CDRs/s), BENCH_LATENCY_SECONDS (15) and BENCH_CPU_PROFILE (a file: profile the aggregation
-// phase into it). Start the infrastructure first (npm run infra:up).
+// phase into it; the main thread only). AGGREGATOR_* settings pass through, e.g. AGGREGATOR_WORKERS=2 runs the
+// aggregators in worker threads. Start the infrastructure first (npm run infra:up).
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { loadConfig } from '@callwatch/core';
-import { AGGREGATOR_ENV, startAggregator } from '@callwatch/aggregator';
+import { AGGREGATOR_ENV, startAggregators } from '@callwatch/aggregator';
 import { connect, type Connection } from '@callwatch/kafka';
 import type { Cdr } from '@callwatch/schemas';
 import { DEFAULT_PROFILE, seededRandom, simulateCdr } from '@callwatch/cli';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, TOPIC_PREFIX: prefix, REDIS_KEY_PREFIX: prefix, TOPIC_PARTITIONS: String(PARTITIONS), METRICS_PORT: '0', LOG_LEVEL: 'warn', AGGREGATOR_GROUP_ID: `${prefix}aggregator`, AGGREGATOR_PERIODS: '5m,15m,1h' };
   const config = loadConfig(AGGREGATOR_ENV, env);
   const conn = await connect(config, `${prefix}bench`, ['cdr', 'metric']);
-  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions; a checkpoint every ${config.AGGREGATOR_CHECKPOINT_MS ? `${config.AGGREGATOR_CHECKPOINT_MS} ms` : 'batch'}`);
+  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${N} CDRs, ${CUSTOMERS} customers, ${CARRIERS} carriers (Zipf 1.1), ${PARTITIONS} partitions; a checkpoint every ${config.AGGREGATOR_CHECKPOINT_MS ? `${config.AGGREGATOR_CHECKPOINT_MS} ms` : 'batch'}; ${config.AGGREGATOR_WORKERS === 1 ? 'one aggregator in the main thread' : `${config.AGGREGATOR_WORKERS} aggregators in worker threads`}`);
 
   const now = Date.now();
   let cdrs = Array.from({ length: N }, (_, i) => nextCdr(now - 60_000 + Math.floor((i / N) * 60_000)));
@@ -92,9 +93,9 @@ async function main(): Promise<void> {
   const luaBefore = await luaCalls(config.REDIS_URL);
   const memoryBefore = await redisMemory(config.REDIS_URL);
   t = performance.now();
-  const aggregator = await startAggregator(config);
+  const aggregator = await startAggregators(config, { onFailure: (err) => { throw err; } });
   const startedMs = performance.now() - t;
-  const registry = aggregator.runtime.health.registry;
+  const registry = { getSingleMetricAsString: async (name: string) => (await aggregator.metrics()).getSingleMetricAsString(name) };
   // Every CDR counts for its customer and its carrier.
   const { firstMs: firstCounted, firstValue, endedMs: ended } = await waitForCounter(registry, 'callwatch_aggregator_events_total', 2 * N);
   const rate = N / ((ended - t) / 1000);
@@ -106,10 +107,10 @@ async function main(): Promise<void> {
   await stopProfile();
   console.log(`aggregator: ${Math.round(rate)} CDRs/s including start-up (${Math.round(startedMs)} ms to start, ${Math.round(firstCounted - t)} ms until counting was seen); ${Math.round(steady)} CDRs/s from then on; ${Math.round((rate / ceiling) * 100)}% / ${Math.round((steady / ceiling) * 100)}% of the bare consumer`);
   console.log(`Redis round trips per 1,000 CDRs: ${((trips / N) * 1000).toFixed(1)}; Lua calls (checkpoint writes) per 1,000 CDRs: ${(((lua.calls - luaBefore.calls) / N) * 1000).toFixed(0)}, ${((lua.usec - luaBefore.usec) / (lua.calls - luaBefore.calls)).toFixed(0)} µs a call`);
-  const { loads, writes, conflicts } = aggregator.store.counts;
+  const { loads, writes, conflicts, inMemory } = await aggregator.figures();
   const grown = (await redisMemory(config.REDIS_URL)) - memoryBefore;
   console.log(`Redis memory grew by ${(grown / 1024 / 1024).toFixed(1)} MiB: ${Math.round(grown / loads)} bytes per entity, ${Math.round(grown / N)} bytes per CDR`);
-  console.log(`window store: ${loads} entities loaded, ${writes} checkpoint writes (${((writes / N) * 1000).toFixed(0)} per 1,000 CDRs), ${conflicts} overtaken by another writer; ${aggregator.store.entitiesInMemory} entities in memory`);
+  console.log(`window store: ${loads} entities loaded, ${writes} checkpoint writes (${((writes / N) * 1000).toFixed(0)} per 1,000 CDRs), ${conflicts} overtaken by another writer; ${inMemory} entities in memory`);
   console.log(`CPU time while aggregating ${N} CDRs: ${cpu} (${perCdr(cpu)}; ${(((ended - t) / 1000)).toFixed(1)} s of wall time, ${cpus().length} cores)`);
 
   // Latency at a steady rate: from publish (the CDR's end time) to the snapshot carrying it.

@@ -149,4 +149,27 @@ describe('health server', () => {
       expect([slow.status, await slow.json()]).toEqual([200, { done: true }]);
     });
   });
+
+  // A worker thread's health server: the process around it serves one for every thread.
+  describe('without listening', () => {
+    it('keeps a registry and checks, collects no process metrics and opens no port', async () => {
+      const server = await startHealthServer({ service: 'test', listen: false });
+      servers.push(server);
+      let redis = false;
+      server.addCheck('redis', () => redis);
+      server.addCheck('kafka', () => true);
+      expect(server.failing()).toEqual(['redis']);
+      redis = true;
+      expect(server.failing()).toEqual([]);
+      expect(server.port).toBe(0);
+      expect(await server.registry.getMetricsAsJSON()).toEqual([]);
+    });
+  });
+
+  it('answers /metrics from a source of its own, given its registry', async () => {
+    const { url } = await start({ metrics: async (own) => `# summed elsewhere\n${await own.getSingleMetricAsString('process_cpu_seconds_total')}` });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text.startsWith('# summed elsewhere\n# HELP process_cpu_seconds_total')).toBe(true);
+  });
 });
+

@@ -12,6 +12,8 @@ export interface HealthServer {
   readonly port: number;
   /** Registers a named liveness check; `/healthz` fails while any check returns false. */
   addCheck(name: string, check: () => boolean): void;
+  /** the names of the checks failing now */
+  failing(): string[];
   /** Serves POST `path` to authorized callers: the handler gets the JSON body and answers with a status and a JSON value. */
   addRoute(path: string, handler: JsonHandler): void;
   close(): Promise<void>;
@@ -31,6 +33,13 @@ export interface HealthServerOptions {
   log?: Logger;
   /** how long a client may take to send a whole request, headers and body (a slow sender holds a socket) */
   requestTimeoutMs?: number;
+  /**
+   * false: no server and no process metrics, only the registry and the checks (a worker thread, whose process
+   * serves them for all its threads)
+   */
+  listen?: boolean;
+  /** what `/metrics` answers, from the server's own registry (default: that registry's metrics) */
+  metrics?: (own: Registry) => Promise<string>;
 }
 
 /** MAX_BODY_BYTES caps what a route reads of a request body. */
@@ -40,11 +49,20 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const OPEN_PATHS = new Set(['/healthz', '/livez', '/metrics']);
 
 /** startHealthServer listens on host:port with a fresh metrics registry. */
-export async function startHealthServer({ host = '127.0.0.1', port = 0, service, token = null, log, requestTimeoutMs = 30_000 }: HealthServerOptions): Promise<HealthServer> {
+export async function startHealthServer({ host = '127.0.0.1', port = 0, service, token = null, log, requestTimeoutMs = 30_000, listen = true, metrics = (own) => own.metrics() }: HealthServerOptions): Promise<HealthServer> {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
   const checks = new Map<string, () => boolean>();
+  const failing = () => [...checks].filter(([, check]) => !check()).map(([name]) => name);
+  if (!listen) {
+    return {
+      registry, port: 0, failing,
+      addCheck: (name, check) => void checks.set(name, check),
+      addRoute: (path) => log?.warn({ path }, `POST ${path} is not served: this health server does not listen`),
+      close: async () => undefined,
+    };
+  }
+  collectDefaultMetrics({ register: registry });
   const routes = new Map<string, JsonHandler>();
   const reply = (res: ServerResponse, status: number, json: unknown, headers: OutgoingHttpHeaders = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -84,10 +102,10 @@ export async function startHealthServer({ host = '127.0.0.1', port = 0, service,
   const open = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/livez') return reply(res, 200, { status: 'ok' });
     if (req.url === '/healthz') {
-      const failing = [...checks].filter(([, check]) => !check()).map(([name]) => name);
-      return reply(res, failing.length === 0 ? 200 : 503, { status: failing.length === 0 ? 'ok' : 'failing', failing });
+      const now = failing();
+      return reply(res, now.length === 0 ? 200 : 503, { status: now.length === 0 ? 'ok' : 'failing', failing: now });
     }
-    registry.metrics().then(
+    metrics(registry).then(
       (text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text); },
       (err: Error) => { res.writeHead(500); res.end(err.message); },
     );
@@ -116,6 +134,7 @@ export async function startHealthServer({ host = '127.0.0.1', port = 0, service,
   return {
     registry,
     port: bound.port,
+    failing,
     addCheck: (name, check) => void checks.set(name, check),
     addRoute: (path, handler) => {
       if (OPEN_PATHS.has(path)) throw new Error(`${path} is served to anyone (probes and Prometheus): a route cannot take it`);

@@ -1,3 +1,4 @@
+import { isMainThread, threadId } from 'node:worker_threads';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -41,7 +42,8 @@ export function createLogger(name: string, level: string = process.env.LOG_LEVEL
   const options = {
     name,
     level,
-    base: { pid: process.pid },
+    // A worker thread's lines say which thread wrote them.
+    base: isMainThread ? { pid: process.pid } : { pid: process.pid, thread: threadId },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '***' },
     serializers: { err: serializeError },

@@ -58,6 +58,11 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   partitionsConcurrently?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
   sessionTimeoutMs?: number;
+  /**
+   * How often the consumer tells the group it is alive (default: a third of the session timeout, at most 3 s); a
+   * member learns of a rebalance (a member joining or leaving) at its next one.
+   */
+  heartbeatMs?: number;
   /** Whether to dead-letter undecodable messages (input topics) or only log them (internal topics). */
   deadLetter?: boolean;
   /** Where dead letters go: one topic for all of this group's (default: `<topic>.dlq` of each message's topic). */
@@ -151,7 +156,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
     ...(opts.minBytes === undefined ? {} : { minBytes: opts.minBytes }),
     ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, 2 * opts.maxBytesPerPartition) }),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3),
+    heartbeatInterval: opts.heartbeatMs ?? Math.min(3_000, (opts.sessionTimeoutMs ?? 30_000) / 3),
     // A handler that fails (Redis unreachable, say) leaves its batch uncommitted; rather than stop consuming for
     // good, the consumer restarts from the committed offsets, and the handlers' offset guards make that safe.
     retry: { restartOnFailure: async (err: Error) => {

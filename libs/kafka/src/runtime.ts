@@ -55,10 +55,13 @@ export interface Runtime extends Connection {
   sessionTimeoutMs: number;
 }
 
-/** startRuntime is what every service wires first. */
-export async function startRuntime(service: string, config: CommonConfig, roles: Array<keyof TopicNames>): Promise<Runtime> {
+/**
+ * startRuntime is what every service wires first. `listen: false` serves no health server (a worker thread: its
+ * process serves one for all of them).
+ */
+export async function startRuntime(service: string, config: CommonConfig, roles: Array<keyof TopicNames>, { listen = true }: { listen?: boolean } = {}): Promise<Runtime> {
   const log = createLogger(service, config.LOG_LEVEL);
-  const health = await startHealthServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, service, token: apiToken(config), log });
+  const health = await startHealthServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, service, token: apiToken(config), log, listen });
   let connection: Connection;
   try {
     connection = await connect(config, `callwatch-${service}`, roles);

@@ -21,6 +21,11 @@ export const AGGREGATOR_ENV = {
     ACCOUNT_LATENESS_MS,
   ),
   AGGREGATOR_MAX_CALL_MS: env(parsers.durationMs, 'a started call whose CDR has not come after this long is expired from channels', 4 * 3_600_000),
+  AGGREGATOR_WORKERS: env(
+    parsers.positiveInt,
+    'how many aggregators this process runs, each in a worker thread of its own and a member of the consumer groups like another instance (about one per core: a busy aggregator keeps one core busy); 1: one, in the main thread',
+    1,
+  ),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: env(
     parsers.positiveInt,
     'how many partitions of a side each aggregator works on at once (their Redis round trips overlap); one partition\'s batches stay in order',

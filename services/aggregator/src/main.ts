@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { runService } from '@callwatch/core';
-import { startAggregator } from './service';
+import { loadConfig, runService } from '@callwatch/core';
+import { AGGREGATOR_ENV } from './config';
+import { startAggregators } from './workers';
 
-runService('aggregator', () => startAggregator());
+runService('aggregator', () => startAggregators(loadConfig(AGGREGATOR_ENV)));

@@ -27,12 +27,13 @@ const SIDE_NAMES = Object.keys(SIDES) as Side[];
 /**
  * startAggregator wires the aggregator from its configuration (the environment by default): the rules (for the
  * sample periods to keep), the window store, the replay coordinator, the counting of batches, the three sides'
- * consumer groups, and the ticker that slides idle windows.
+ * consumer groups, and the ticker that slides idle windows. `listen: false` serves no health server (a worker
+ * thread of `startAggregators`).
  */
-export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV)): Promise<Aggregator> {
+export async function startAggregator(config: AggregatorConfig = loadConfig(AGGREGATOR_ENV), { listen = true }: { listen?: boolean } = {}): Promise<Aggregator> {
   checkSettings(config);
   const roles = Object.values(SIDES).flatMap((s) => s.topics.map(([role]) => role));
-  const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule']);
+  const runtime = await startRuntime('aggregator', config, [...roles, 'metric', 'rule'], { listen });
   const { log, topics, publisher, health } = runtime;
   const redis = createRedis(config, { name: 'callwatch-aggregator', log });
   const keys = new RedisKeys(config.REDIS_KEY_PREFIX);
@@ -90,6 +91,9 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       // Redis sort it out), but writing them now spares it the work.
       onRebalancing: () => void checkpoints.checkpoint().catch((err: unknown) => log.warn({ err }, 'checkpoint on rebalance failed')),
       maxBytesPerPartition: config.AGGREGATOR_FETCH_BYTES,
+      // Worker threads join their groups at once; a member that joined first learns of the others' joins at its
+      // next heartbeat, and until then they wait (3 s by default).
+      heartbeatMs: Math.min(500, config.KAFKA_SESSION_TIMEOUT_MS / 3),
       topic: first!.topic,
       schema: first!.schema,
       alsoTopics: more,

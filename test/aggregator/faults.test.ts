@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@callwatch/core';
 import { AGGREGATOR_ENV, startAggregator, type Aggregator } from '@callwatch/aggregator';
 import { entityStatus } from '@callwatch/cli';
-import { connect, type Connection } from '@callwatch/kafka';
+import { ALIGNED_ASSIGNER, AssignerProtocol, connect, type Connection } from '@callwatch/kafka';
 import { RedisKeys, createRedis } from '@callwatch/redis';
 import type { Cdr } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
@@ -204,6 +204,19 @@ describe('aggregator under faults', () => {
       try {
         const { groups } = await admin.describeGroups([groupId, `${groupId}-carrier`, `${groupId}-billing`]);
         expect(groups.map((g) => g.members.length)).toEqual([2, 2, 2]);
+        expect(groups.map((g) => g.protocol)).toEqual([ALIGNED_ASSIGNER, ALIGNED_ASSIGNER, ALIGNED_ASSIGNER]);
+        // Partitions by number: each thread has the same partitions of the calls and of the billing (a customer's
+        // calls and payments are counted by one thread), and the two threads split them.
+        const byThread = (group: (typeof groups)[number], topic: string) => new Map(group.members.map((m) => [
+          AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData.toString('utf8'),
+          AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [],
+        ]));
+        const [customer, , billing] = groups as [(typeof groups)[number], (typeof groups)[number], (typeof groups)[number]];
+        const calls = byThread(customer, scope.topics.cdr);
+        expect(byThread(billing, scope.topics.payment)).toEqual(calls);
+        expect(byThread(billing, scope.topics.account)).toEqual(calls);
+        expect([...calls.values()].flat().sort()).toEqual([0, 1, 2]);
+        expect([...calls.values()].every((p) => p.length > 0)).toBe(true);
       } finally {
         await admin.disconnect();
       }

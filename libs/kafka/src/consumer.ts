@@ -1,7 +1,8 @@
-import type { Consumer, Kafka, KafkaMessage, IHeaders } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type Kafka, type KafkaMessage, type IHeaders } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
 import { CallwatchError, retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
+import { alignedAssigner } from './aligned-assigner';
 import type { RegistryCodec } from './codec';
 import type { Publisher } from './publisher';
 import { dlqTopic } from './topics';
@@ -63,6 +64,11 @@ export interface BatchConsumerOptions<N extends SchemaName> {
    * member learns of a rebalance (a member joining or leaving) at its next one.
    */
   heartbeatMs?: number;
+  /**
+   * Partitions by number (`alignedAssigner`): partition p of every topic goes to the member ranked p mod n by this
+   * key, in every group whose members use the same keys (default: KafkaJS's round robin).
+   */
+  alignedKey?: string;
   /** Whether to dead-letter undecodable messages (input topics) or only log them (internal topics). */
   deadLetter?: boolean;
   /** Where dead letters go: one topic for all of this group's (default: `<topic>.dlq` of each message's topic). */
@@ -153,6 +159,8 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
   const consumer = kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+    // Round robin too, so that members of an older version (round robin only) and of this one agree on a protocol.
+    ...(opts.alignedKey === undefined ? {} : { partitionAssigners: [alignedAssigner(opts.alignedKey), PartitionAssigners.roundRobin] }),
     ...(opts.minBytes === undefined ? {} : { minBytes: opts.minBytes }),
     ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, 2 * opts.maxBytesPerPartition) }),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,

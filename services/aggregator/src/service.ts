@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { loadConfig, startTicker, type ConfigOf, type Logger } from '@callwatch/core';
 import { CompactedTable, consume, replayOffsets, startRuntime, type Batch, type BatchConsumer, type Runtime } from '@callwatch/kafka';
 import { Epoch, RedisKeys, WindowStore, createRedis } from '@callwatch/redis';
@@ -78,6 +81,8 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
     store, epoch, replays, checkpoints, metrics, log, sides: SIDE_NAMES, periodsMs: () => periods.periodsMs, latenessMs: config.AGGREGATOR_LATENESS_MS,
   });
 
+  // One key per aggregator (host, process, thread, and one of several in a thread), the same in its three groups.
+  const memberKey = `${hostname()}/${process.pid}/${threadId}/${randomUUID().slice(0, 8)}`;
   const consumeSide = (side: Side): Promise<BatchConsumer> => {
     const inputs = SIDES[side].topics.map(([role, type]) => ({ topic: topics[role], type }));
     const typeOf = new Map(inputs.map(({ topic, type }): [string, Input] => [topic, type]));
@@ -94,6 +99,9 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
       // Worker threads join their groups at once; a member that joined first learns of the others' joins at its
       // next heartbeat, and until then they wait (3 s by default).
       heartbeatMs: Math.min(500, config.KAFKA_SESSION_TIMEOUT_MS / 3),
+      // Partition p of the customer and of the billing side on the same aggregator: a customer's calls and payments
+      // fold into one entity in its memory rather than two writers' (the same key in the three groups).
+      alignedKey: memberKey,
       topic: first!.topic,
       schema: first!.schema,
       alsoTopics: more,

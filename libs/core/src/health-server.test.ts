@@ -172,4 +172,3 @@ describe('health server', () => {
     expect(text.startsWith('# summed elsewhere\n# HELP process_cpu_seconds_total')).toBe(true);
   });
 });
-

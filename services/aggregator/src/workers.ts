@@ -40,6 +40,8 @@ export type FromWorker =
   | { type: 'answer'; id: number; value: unknown }
   | { type: 'stopped' };
 
+/** How long /metrics waits for a thread (one busy with a long batch answers after it). */
+const ASK_TIMEOUT_MS = 5_000;
 
 /** A worker's health report older than this fails `/healthz` (it reports every second). */
 const HEALTH_STALE_MS = 10_000;
@@ -152,11 +154,21 @@ class AggregatorThread {
     return !this.gone && this.failing.length === 0 && Date.now() - this.reportedMs < HEALTH_STALE_MS;
   }
 
+  /** ask asks the thread for its metrics or figures; a thread gone, or silent for ASK_TIMEOUT_MS, counts as none. */
   ask(what: 'metrics' | 'figures'): Promise<unknown> {
-    if (this.gone) return Promise.resolve(what === 'metrics' ? [] : { loads: 0, writes: 0, conflicts: 0, inMemory: 0 });
+    const none = what === 'metrics' ? [] : { loads: 0, writes: 0, conflicts: 0, inMemory: 0 };
+    if (this.gone) return Promise.resolve(none);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.asked.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.asked.delete(id);
+        this.log.warn({ worker: this.index, what, timeoutMs: ASK_TIMEOUT_MS }, 'an aggregator thread did not answer in time: left out');
+        resolve(none);
+      }, ASK_TIMEOUT_MS);
+      this.asked.set(id, (value) => {
+        clearTimeout(timer);
+        resolve(value ?? none);
+      });
       this.worker.postMessage({ type: 'ask', id, what } satisfies ToWorker);
     });
   }

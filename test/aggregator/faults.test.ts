@@ -233,4 +233,29 @@ describe('aggregator under faults', () => {
       child.kill('SIGKILL');
     }
   });
+
+  // A worker thread that dies (here: its failpoint ends it after its third checkpoint) takes its process with it,
+  // exit code 1 and no signal, for the supervisor to restart; nothing it or its sibling counted is counted twice.
+  it('exits the process when a worker thread dies, and counts every CDR once after the restart', async () => {
+    const traffic = new Traffic(`threadexit-${scope.id}`, 30, 5);
+    const spawnWith = (extra: Record<string, string>) => spawn(process.execPath, [main], {
+      env: { ...env(), AGGREGATOR_GROUP_ID: `${scope.id}-threadexit`, AGGREGATOR_WORKERS: '2', ...extra }, stdio: 'ignore',
+    });
+    let child = spawnWith({ CALLWATCH_FAILPOINT: 'thread-exit-after-checkpoint:3' });
+    try {
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+      let done = false;
+      void exited.then(() => (done = true));
+      for (let round = 0; round < 60 && !done; round++) {
+        await send(traffic.round(50));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await exited).toEqual([1, null]);
+      await send(traffic.round(100));
+      child = spawnWith({});
+      await expectCounted(scope, traffic);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

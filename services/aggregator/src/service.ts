@@ -155,17 +155,20 @@ export async function startAggregator(config: AggregatorConfig = loadConfig(AGGR
  * failpoint reads CALLWATCH_FAILPOINT, a test hook that kills this process with SIGKILL at its n-th checkpoint:
  * `after-checkpoint:<n>` right after it is written, before its snapshots and Kafka commit, so that Kafka redelivers
  * what Redis already has; `before-checkpoint:<n>` before anything of it is written, so that the batches folded since the
- * last checkpoint are lost with the process (test/aggregator/faults.test.ts).
+ * last checkpoint are lost with the process; `thread-exit-after-checkpoint:<n>` ends the aggregator's thread (exit
+ * code 3) right after its n-th checkpoint, so that a worker thread dies alone (test/aggregator/faults.test.ts).
  */
 function failpoint(log: Logger): { afterCheckpoint?: () => void; beforeCheckpoint?: () => void } {
-  const match = /^(after|before)-checkpoint:(\d+)$/.exec(process.env.CALLWATCH_FAILPOINT ?? '');
+  const match = /^(after|before|thread-exit-after)-checkpoint:(\d+)$/.exec(process.env.CALLWATCH_FAILPOINT ?? '');
   if (!match) return {};
   let left = Number(match[2]);
   log.warn({ failpoint: process.env.CALLWATCH_FAILPOINT }, 'CALLWATCH_FAILPOINT is set: this aggregator will kill itself (a test)');
+  // In a worker thread, process.exit ends the thread alone, as an uncaught error would.
+  const die = match[1] === 'thread-exit-after' ? () => process.exit(3) : () => process.kill(process.pid, 'SIGKILL');
   const hook = () => {
-    if (--left === 0) process.kill(process.pid, 'SIGKILL');
+    if (--left === 0) die();
   };
-  return match[1] === 'after' ? { afterCheckpoint: hook } : { beforeCheckpoint: hook };
+  return match[1] === 'before' ? { beforeCheckpoint: hook } : { afterCheckpoint: hook };
 }
 
 function snapshotOf({ entity, clockMs, windows, channels, balance, credit, creditUsed, late, version }: EntityMetrics): MetricSnapshot {

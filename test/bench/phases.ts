@@ -37,13 +37,15 @@ export interface LatencyOptions {
   seconds: number;
   /** publishes `count` inputs stamped with the wall clock */
   publish: (count: number) => Promise<void>;
+  /** called with each latency as it is measured, and when (ms into the phase) its output arrived */
+  onSample?: (latencyMs: number, atMs: number) => void;
 }
 
 /**
  * measureLatency publishes at a steady rate (in tenths of a second) and returns, sorted, the time from each input's
  * wall-clock stamp to the arrival of the output that carries it.
  */
-export async function measureLatency({ conn, groupId, topic, schema, ratePerSecond, seconds, publish }: LatencyOptions): Promise<number[]> {
+export async function measureLatency({ conn, groupId, topic, schema, ratePerSecond, seconds, publish, onSample }: LatencyOptions): Promise<number[]> {
   const latencies: number[] = [];
   const watcher = conn.kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
   await watcher.connect();
@@ -55,11 +57,14 @@ export async function measureLatency({ conn, groupId, topic, schema, ratePerSeco
       const received = Date.now();
       for (const m of batch.messages) {
         const { at_ms } = conn.codec.decode(schema, m.value);
-        if (at_ms >= phaseStart) latencies.push(received - at_ms);
+        if (at_ms < phaseStart) continue;
+        latencies.push(received - at_ms);
+        onSample?.(received - at_ms, received - publishStart);
       }
     },
   });
   await new Promise((r) => setTimeout(r, 3_000)); // let the watcher join its group
+  const publishStart = Date.now();
   for (let tick = 0; tick < seconds * 10; tick++) {
     const tickStart = Date.now();
     await publish(ratePerSecond / 10);

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   t = performance.now();
   const aggregator = await startAggregators(config, { onFailure: (err) => { throw err; } });
   const startedMs = performance.now() - t;
-  const registry = { getSingleMetricAsString: async (name: string) => (await aggregator.metrics()).getSingleMetricAsString(name) };
+  const registry = { getSingleMetricAsString: async (name: string) => (await aggregator.metrics(name)).getSingleMetricAsString(name) };
   // Every CDR counts for its customer and its carrier.
   const { firstMs: firstCounted, firstValue, endedMs: ended } = await waitForCounter(registry, 'callwatch_aggregator_events_total', 2 * N);
   const rate = N / ((ended - t) / 1000);
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     onSample: (latencyMs, atMs) => void (atMs >= LATENCY_SETTLE_MS && settled.push(latencyMs)),
   });
   settled.sort((a, b) => a - b);
-  console.log(`latency publish→snapshot at ${LATENCY_RATE} CDRs/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} snapshots); after its first ${LATENCY_SETTLE_MS / 1000} s: p50 ${percentile(settled, 50)} ms, p99 ${percentile(settled, 99)} ms`);
+  console.log(`latency publish→snapshot at ${LATENCY_RATE} CDRs/s over ${LATENCY_SECONDS} s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${latencies.length} snapshots)${settled.length === 0 ? '' : `; after its first ${LATENCY_SETTLE_MS / 1000} s: p50 ${percentile(settled, 50)} ms, p99 ${percentile(settled, 99)} ms`}`);
   console.log(`peak RSS (bench + aggregator in one process): ${Math.round(peakRss / 1024 / 1024)} MiB`);
 
   await aggregator.stop();

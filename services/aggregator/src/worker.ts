@@ -23,8 +23,9 @@ startAggregator((workerData as { config: AggregatorConfig }).config, { listen: f
     send({ type: 'ready' });
     port.on('message', (message: ToWorker) => {
       if (message.type === 'ask') {
+        const one = message.metric === undefined ? undefined : health.registry.getSingleMetric(message.metric);
         const answer = message.what === 'metrics'
-          ? health.registry.getMetricsAsJSON()
+          ? (message.metric === undefined ? health.registry.getMetricsAsJSON() : Promise.all(one ? [one.get()] : []))
           : Promise.resolve({ ...aggregator.store.counts, inMemory: aggregator.store.entitiesInMemory });
         void answer.then((value) => send({ type: 'answer', id: message.id, value }));
       } else if (message.type === 'stop') {

@@ -23,15 +23,15 @@ export interface Aggregators {
   readonly count: number;
   /** the port of the process's health server (`/healthz`, `/metrics`) */
   readonly port: number;
-  /** the aggregators' metrics, summed over them */
-  metrics(): Promise<Registry>;
+  /** the aggregators' metrics (or only the one named), summed over them */
+  metrics(name?: string): Promise<Registry>;
   /** their window stores' figures, summed */
   figures(): Promise<StoreFigures>;
   stop(): Promise<void>;
 }
 
 /** What the main thread sends a worker. */
-export type ToWorker = { type: 'ask'; id: number; what: 'metrics' | 'figures' } | { type: 'stop' };
+export type ToWorker = { type: 'ask'; id: number; what: 'metrics' | 'figures'; metric?: string } | { type: 'stop' };
 /** What a worker sends the main thread. */
 export type FromWorker =
   | { type: 'ready' }
@@ -63,9 +63,10 @@ export async function startAggregators(config: AggregatorConfig, { onFailure }: 
     process.exit(1);
   });
   const threads = Array.from({ length: config.AGGREGATOR_WORKERS }, (_, index) => new AggregatorThread(index, config, log, failed));
-  const ask = async <T>(what: 'metrics' | 'figures') => Promise.all(threads.map((t) => t.ask(what) as Promise<T>));
+  const ask = async <T>(what: 'metrics' | 'figures', metric?: string) => Promise.all(threads.map((t) => t.ask(what, metric) as Promise<T>));
   // Counters and histograms are summed over the threads (gauges too: entities in memory, lag).
-  const workerMetrics = async () => AggregatorRegistry.aggregate(await ask<object[]>('metrics')) as unknown as Registry;
+  // One metric asked for (a benchmark polling a counter) is all a thread serializes.
+  const workerMetrics = async (name?: string) => AggregatorRegistry.aggregate(await ask<object[]>('metrics', name)) as unknown as Registry;
   const health = await startHealthServer({
     host: config.METRICS_HOST, port: config.METRICS_PORT, service: 'aggregator', token: apiToken(config), log,
     metrics: async (own) => Registry.merge([own, await workerMetrics()]).metrics(),
@@ -155,7 +156,7 @@ class AggregatorThread {
   }
 
   /** ask asks the thread for its metrics or figures; a thread gone, or silent for ASK_TIMEOUT_MS, counts as none. */
-  ask(what: 'metrics' | 'figures'): Promise<unknown> {
+  ask(what: 'metrics' | 'figures', metric?: string): Promise<unknown> {
     const none = what === 'metrics' ? [] : { loads: 0, writes: 0, conflicts: 0, inMemory: 0 };
     if (this.gone) return Promise.resolve(none);
     const id = this.nextId++;
@@ -169,7 +170,7 @@ class AggregatorThread {
         clearTimeout(timer);
         resolve(value ?? none);
       });
-      this.worker.postMessage({ type: 'ask', id, what } satisfies ToWorker);
+      this.worker.postMessage({ type: 'ask', id, what, ...(metric === undefined ? {} : { metric }) } satisfies ToWorker);
     });
   }
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Type } from 'avsc';
-import { RegistryCodec } from '@callwatch/kafka';
+import { RegistryCodec, projection } from '@callwatch/kafka';
 import { avroSchema } from '@callwatch/schemas';
 import { cdr } from '../support/cdrs';
 import { testScope, type TestScope } from '../support/harness';
@@ -109,6 +109,39 @@ describe('registry codec against the real schema registry', () => {
 
     await scope.codec.prefetch([bytes]);
     expect(scope.codec.decode('cdr', bytes)).toEqual({ ...value, destination: null });
+  });
+
+  it('decodes into a projection: only its fields, from our schema and from an older writer schema alike', async () => {
+    await scope.codec.register('cdr', scope.topics.cdr);
+    const fields = projection('cdr', ['cdr_id', 'customer_id', 'end_ms', 'charge', 'destination']);
+    const value = cdr('acme', true, 1_700_000_000_000);
+    const bytes = scope.codec.encode('cdr', value);
+    expect(scope.codec.decode('cdr', bytes, fields)).toEqual({
+      cdr_id: value.cdr_id, customer_id: 'acme', end_ms: value.end_ms, charge: value.charge, destination: value.destination,
+    });
+    // The whole schema still reads everything from the same codec (a resolver of its own).
+    expect(scope.codec.decode('cdr', bytes)).toEqual(value);
+
+    // A writer without `destination`: the projection takes its default, as the whole schema does.
+    const old = JSON.parse(JSON.stringify(avroSchema('cdr'))) as { fields: Array<{ name: string }> };
+    old.fields = old.fields.filter((f) => f.name !== 'destination');
+    const res = await fetch(`${scope.env.SCHEMA_REGISTRY_URL}/subjects/${scope.id}-old-cdr-projected-value/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(old) }),
+    });
+    const { id } = (await res.json()) as { id: number };
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(id, 1);
+    const oldBytes = Buffer.concat([header, Type.forSchema(old as never).toBuffer(value)]);
+    await scope.codec.prefetch([oldBytes]);
+    expect(scope.codec.decode('cdr', oldBytes, fields)).toEqual({
+      cdr_id: value.cdr_id, customer_id: 'acme', end_ms: value.end_ms, charge: value.charge, destination: null,
+    });
+  });
+
+  it('refuses a projection naming a field the schema does not have', () => {
+    expect(() => projection('cdr', ['cdr_id', 'duration' as never])).toThrow(/schema cdr has no field\(s\) duration/);
   });
 
   it('refuses values that do not match the schema, naming the fields', async () => {

@@ -129,19 +129,23 @@ export class RegistryCodec {
     await Promise.all([...unknown].map((id) => this.fetchWriter(id)));
   }
 
-  /** decode reads one message synchronously into our reader schema; it throws CW_ERR_DECODE with the reason. */
-  decode<N extends SchemaName>(name: N, buffer: Buffer | null): SchemaTypes[N] {
+  /**
+   * decode reads one message synchronously into our reader schema; it throws CW_ERR_DECODE with the reason. With
+   * `fields` (a projection, see `projection`) it reads only those fields and skips the others' bytes unread: a
+   * service that counts a few fields of a record makes no strings of the rest.
+   */
+  decode<N extends SchemaName>(name: N, buffer: Buffer | null, fields?: Projection): SchemaTypes[N] {
     const id = this.schemaId(buffer);
     const writer = this.writers.get(id);
     if (!writer) {
       const why = this.unreadable.get(id);
       throw new CallwatchError('CW_ERR_DECODE', why === undefined ? `unknown schema id ${id}: the registry does not know it` : `schema id ${id} is not an Avro schema callwatch can read: ${why}`);
     }
-    const reader = this.readerType(name);
+    const reader = fields ? fields.type : this.readerType(name);
     try {
       const body = (buffer as Buffer).subarray(HEADER_BYTES);
       if (writer === reader) return reader.fromBuffer(body) as SchemaTypes[N];
-      return reader.fromBuffer(body, this.resolver(name, id, reader, writer)) as SchemaTypes[N];
+      return reader.fromBuffer(body, this.resolver(fields ? `${name}[${fields.key}]` : name, id, reader, writer)) as SchemaTypes[N];
     } catch (err) {
       throw new CallwatchError('CW_ERR_DECODE', `bytes do not match schema id ${id} (${name}): ${(err as Error).message}`, { cause: err });
     }
@@ -155,7 +159,7 @@ export class RegistryCodec {
     return type;
   }
 
-  private resolver(name: SchemaName, id: number, reader: Type, writer: Type): Resolver {
+  private resolver(name: string, id: number, reader: Type, writer: Type): Resolver {
     const key = `${name}:${id}`;
     let resolver = this.resolvers.get(key);
     if (!resolver) {
@@ -225,4 +229,23 @@ export function fromJsonEvent<N extends SchemaName>(name: N, json: Record<string
   const invalid: string[] = [];
   if (!type.isValid(value, { errorHook: (path) => invalid.push(path.join('.') || '(record)') })) return { invalid };
   return { value: value as unknown as SchemaTypes[N] };
+}
+
+/** Projection is a reader schema that keeps some fields of one of ours (made by `projection`). */
+export interface Projection {
+  readonly key: string;
+  readonly type: Type;
+}
+
+/**
+ * projection makes a reader schema of `name` with only `fields`, for `decode`: what a writer wrote of the other
+ * fields is skipped, and a field a writer lacks takes its default as with the whole schema. A field our schema does
+ * not have is a programming error (thrown).
+ */
+export function projection<N extends SchemaName>(name: N, fields: ReadonlyArray<keyof SchemaTypes[N] & string>): Projection {
+  const schema = avroSchema(name) as { fields: Array<{ name: string }> };
+  const unknown = fields.filter((field) => !schema.fields.some((f) => f.name === field));
+  if (unknown.length > 0) throw new CallwatchError('CW_ERR_CONFIG', `schema ${name} has no field(s) ${unknown.join(', ')}`);
+  const kept = schema.fields.filter((f) => fields.includes(f.name as keyof SchemaTypes[N] & string));
+  return { key: kept.map((f) => f.name).join(','), type: Type.forSchema({ ...schema, fields: kept } as never) };
 }

@@ -3,7 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { CallwatchError, retry, type Logger } from '@callwatch/core';
 import type { SchemaName, SchemaTypes } from '@callwatch/schemas';
 import { alignedAssigner } from './aligned-assigner';
-import type { RegistryCodec } from './codec';
+import type { Projection, RegistryCodec } from './codec';
 import type { Publisher } from './publisher';
 import { dlqTopic } from './topics';
 
@@ -51,6 +51,8 @@ export interface BatchConsumerOptions<N extends SchemaName> {
   schema: N;
   /** More topics for the same group and handler (each batch is still one topic-partition). */
   alsoTopics?: Array<{ topic: string; schema: N }>;
+  /** Decode these schemas' messages into only some of their fields (`projection`): the handler reads no others. */
+  projections?: Partial<Record<N, Projection>>;
   fromBeginning?: boolean;
   maxWaitTimeInMs?: number;
   /** The most bytes one fetch brings of one partition (KafkaJS's default is 1 MiB): larger batches fold more events per entity. */
@@ -234,7 +236,8 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
           continue;
         }
         try {
-          const value = codec.decode(schemas.get(batch.topic) as N, message.value);
+          const name = schemas.get(batch.topic) as N;
+          const value = codec.decode(name, message.value, opts.projections?.[name]);
           received.push(toReceived(batch.topic, batch.partition, message, value));
         } catch (err) {
           const code = err instanceof CallwatchError ? err.code : 'CW_ERR_DECODE';

@@ -6,6 +6,17 @@ import type { CounterName } from './counters';
 /** NER_CODES are the endings RFC 6076 counts as the network working: answered, busy, no answer, declined. */
 export const NER_CODES: ReadonlySet<number> = new Set([200, 480, 486, 600, 603]);
 
+/**
+ * COUNTED_CDR_FIELDS are the fields of a CDR that windows count and validate: the aggregator decodes CDRs into only
+ * these (an Avro projection), and the rest of each record's bytes are skipped unread.
+ */
+export const COUNTED_CDR_FIELDS = [
+  'cdr_id', 'customer_id', 'carrier_id', 'call_id', 'start_ms', 'answer_ms', 'end_ms', 'sip_code', 'pdd_ms', 'charge', 'cost',
+] as const;
+
+/** CountedCdr is a CDR as windows read it: its counted fields (COUNTED_CDR_FIELDS). */
+export type CountedCdr = Pick<Cdr, (typeof COUNTED_CDR_FIELDS)[number]>;
+
 /** SHORT_CALL_MS is the billed duration below which an answered call counts as short (SDR). */
 export const SHORT_CALL_MS = 6_000;
 
@@ -35,7 +46,7 @@ export class CdrCounters extends CounterFields {
   readonly codes = new Map<number, number>();
 
   /** add counts what one CDR brings. */
-  add(cdr: Cdr): void {
+  add(cdr: CountedCdr): void {
     const code = cdr.sip_code;
     this.a += 1;
     this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
@@ -84,7 +95,7 @@ export function codeName(code: number): string {
 }
 
 /** cdrCounters lists what one CDR adds to its bucket. */
-export function cdrCounters(cdr: Cdr): Array<[CounterName, number]> {
+export function cdrCounters(cdr: CountedCdr): Array<[CounterName, number]> {
   const counters = new CdrCounters();
   counters.add(cdr);
   const named: Record<string, number> = {};

@@ -42,6 +42,16 @@ describe('preAggregate', () => {
     }
   });
 
+  it('counts an event for the entity it was named for, or names it from the side when it was not, alike in idsByEntity', () => {
+    // What the aggregator names once per event as it reads it; the string, not the event, decides.
+    const named: PositionedEvent[] = [{ ...at(1, cdr('acme', 1_000, true, 'x1')), entity: 'customer:named' }, at(2, cdr('acme', 2_000, true, 'x2')), { ...at(3, cdr('acme', 3_000, true, 'x3')), entity: null }];
+    const deltas = preAggregate(named, [300_000], fresh, 300_000);
+    expect([...deltas.keys()].sort()).toEqual(['customer:acme', 'customer:named']);
+    expect(deltas.get('customer:named')?.ids).toEqual([['x1', base + 1_000]]);
+    expect(deltas.get('customer:acme')?.ids).toEqual([['x2', base + 2_000]]);
+    expect(idsByEntity('customer', named)).toEqual(new Map([['customer:named', ['x1']], ['customer:acme', ['x2']]]));
+  });
+
   it('skips events at or below the offset already applied to their entity (redelivery)', () => {
     const events = [10, 11, 12].map((offset) => at(offset, cdr('acme', offset, true)));
     const at11 = new Map([['customer:acme', position(11)]]);

@@ -1,6 +1,6 @@
 import type { Account, CallStart, Cdr, Payment } from '@callwatch/schemas';
 import { bucketSizeMs } from './buckets';
-import { CdrCounters } from './cdr-counters';
+import { CdrCounters, type CountedCdr } from './cdr-counters';
 import { roundMoney } from './counters';
 
 /** InputEvent is one input event with its `type`, as in the JSON lines of docs/design.md ("Input events") (the Avro fields plus `type`). */
@@ -10,12 +10,17 @@ export type InputEvent =
   | ({ type: 'payment' } & Payment)
   | ({ type: 'account' } & Account);
 
+/** CountedEvent is an input event as windows read it: of a CDR, only its counted fields (an InputEvent is one too). */
+export type CountedEvent = Exclude<InputEvent, { type: 'cdr' }> | ({ type: 'cdr' } & CountedCdr);
+
 /** PositionedEvent is a valid input event with its offset in the source partition. */
 export interface PositionedEvent {
   offset: number;
-  event: InputEvent;
+  event: CountedEvent;
   /** the event as it came from Kafka, when it did (the customer side forwards these bytes to the carrier side) */
   bytes?: Buffer | null;
+  /** the entity it counts for on its batch's side, when already named (`entityOf`): one string per event, not one per use */
+  entity?: string | null;
 }
 
 /** Side is which entity of an event a consumer counts for: CDRs and call starts by customer or by carrier, billing by its entity. */
@@ -54,7 +59,7 @@ export interface EntityPosition {
 }
 
 /** entityOf names the entity an event counts for on one side, or null when it counts for none there. */
-export function entityOf(side: Side, event: InputEvent): string | null {
+export function entityOf(side: Side, event: CountedEvent): string | null {
   switch (event.type) {
     case 'cdr':
     case 'call_start':
@@ -67,8 +72,13 @@ export function entityOf(side: Side, event: InputEvent): string | null {
   }
 }
 
+/** entityAt is the entity a positioned event counts for on one side (null: none there). */
+export function entityAt(side: Side, positioned: PositionedEvent): string | null {
+  return positioned.entity !== undefined ? positioned.entity : entityOf(side, positioned.event);
+}
+
 /** dedupId is the id that makes an event count once (call starts are deduplicated by call id in Redis). */
-export function dedupId(event: InputEvent): string | null {
+export function dedupId(event: CountedEvent): string | null {
   if (event.type === 'cdr') return event.cdr_id;
   if (event.type === 'payment') return `pay:${event.payment_id}`;
   return null;
@@ -80,8 +90,9 @@ export function dedupId(event: InputEvent): string | null {
  */
 export function idsByEntity(side: Side, events: readonly PositionedEvent[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const { event } of events) {
-    const entity = entityOf(side, event);
+  for (const positioned of events) {
+    const { event } = positioned;
+    const entity = entityAt(side, positioned);
     if (entity === null) continue;
     const id = dedupId(event);
     const ids = out.get(entity) ?? [];
@@ -111,8 +122,9 @@ export function preAggregate(events: PositionedEvent[], { side, periodsMs, laten
   const fineMs = periodsMs.map(bucketSizeMs).reduce(gcd, 0);
   // What the fold keeps of each entity: found once per event, in one lookup.
   const folds = new Map<string, Fold>();
-  for (const { offset, event } of events) {
-    const entity = entityOf(side, event);
+  for (const positioned of events) {
+    const { offset, event } = positioned;
+    const entity = entityAt(side, positioned);
     if (entity === null) continue;
     let fold = folds.get(entity);
     if (fold === undefined) {
@@ -215,7 +227,7 @@ interface Fold {
   fine: Map<number, CdrCounters> | null;
 }
 
-function addCdr(delta: EntityDelta, cdr: Cdr, fine: Map<number, CdrCounters>, fineMs: number, side: Side, callStarts: boolean): void {
+function addCdr(delta: EntityDelta, cdr: CountedCdr, fine: Map<number, CdrCounters>, fineMs: number, side: Side, callStarts: boolean): void {
   const index = Math.floor(cdr.end_ms / fineMs);
   let bucket = fine.get(index);
   if (!bucket) fine.set(index, (bucket = new CdrCounters()));
@@ -228,7 +240,7 @@ function addCdr(delta: EntityDelta, cdr: Cdr, fine: Map<number, CdrCounters>, fi
 }
 
 /** spentBy is what a CDR takes from the balance of the side's entity: a customer pays the charge, a carrier's account is drawn down by the cost. */
-function spentBy(side: Side, cdr: Cdr): number {
+function spentBy(side: Side, cdr: CountedCdr): number {
   return side === 'carrier' ? cdr.cost ?? 0 : cdr.charge;
 }
 

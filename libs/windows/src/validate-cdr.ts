@@ -1,4 +1,4 @@
-import type { Cdr } from '@callwatch/schemas';
+import type { CountedCdr } from './cdr-counters';
 
 // The last millisecond a Date holds (year 275760): a later event time would make every date shown of it throw.
 const MAX_EPOCH_MS = 8_640_000_000_000_000;
@@ -9,7 +9,7 @@ export function isEpochMs(ms: number): boolean {
 }
 
 /** validateCdr returns why a decoded CDR is impossible, or null when it can be counted. */
-export function validateCdr(cdr: Cdr): string | null {
+export function validateCdr(cdr: CountedCdr): string | null {
   if (cdr.cdr_id.trim() === '') return 'cdr_id: expected a non-empty id';
   if (cdr.customer_id.trim() === '') return 'customer_id: expected a non-empty id';
   if (!isEpochMs(cdr.start_ms)) return `start_ms: expected epoch milliseconds, got ${cdr.start_ms}`;

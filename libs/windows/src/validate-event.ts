@@ -1,10 +1,10 @@
-import type { InputEvent } from './pre-aggregate';
+import type { CountedEvent } from './pre-aggregate';
 import { isEpochMs, validateCdr } from './validate-cdr';
 
 const ENTITY = /^(customer|carrier):.+$/;
 
 /** validateEvent returns why a decoded input event is impossible, or null when it can be counted. */
-export function validateEvent(event: InputEvent): string | null {
+export function validateEvent(event: CountedEvent): string | null {
   switch (event.type) {
     case 'cdr':
       return validateCdr(event);

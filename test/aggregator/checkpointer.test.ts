@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@callwatch/core';
-import { Checkpointer, WindowSlides, type FoldedBatch } from '@callwatch/aggregator';
+import { Checkpointer, WindowSlides, type CheckpointerDeps, type FoldedBatch } from '@callwatch/aggregator';
 import { RedisKeys, WindowStore, createRedis, readEntity, type Redis } from '@callwatch/redis';
 import { entityOf, idsByEntity, preAggregate, type InputEvent, type PositionedEvent, type Side } from '@callwatch/windows';
 import { cdr } from '../support/cdrs';
@@ -16,11 +16,11 @@ class Writer {
   readonly store: WindowStore;
   readonly checkpoints: Checkpointer;
 
-  constructor(redis: Redis, keys: RedisKeys, maxEntities: number) {
+  constructor(redis: Redis, keys: RedisKeys, maxEntities: number, { intervalMs = 60_000, publish = async () => undefined }: Partial<Pick<CheckpointerDeps, 'intervalMs' | 'publish'>> = {}) {
     this.store = new WindowStore(redis, keys, { ...OPTIONS, maxEntities });
     const slides = new WindowSlides({ store: this.store, epoch: () => EPOCH, publish: async () => undefined, aheadMs: 0, onTicked: () => undefined });
     this.checkpoints = new Checkpointer({
-      store: this.store, slides, log: createLogger('test', 'silent'), intervalMs: 60_000, publish: async () => undefined, commit: async () => undefined,
+      store: this.store, slides, log: createLogger('test', 'silent'), intervalMs, publish, commit: async () => undefined,
       refold: (batch, entities) => this.fold(batch.side, `${batch.topic}/${batch.partition}`, batch.events.filter(({ event }) => entities.has(entityOf(batch.side, event) as string))),
     });
   }
@@ -118,5 +118,30 @@ describe('checkpoints on an interval', () => {
     expect(rich.windows[0]?.attempts).toBeGreaterThan(0);
     // 50, less the calls' charges, plus the payments.
     expect(rich.balance).not.toBe(50);
+  });
+
+  it('keep a batch handed over again while its snapshots cannot be published once, and publish them when they can', async () => {
+    const keys = new RedisKeys(`t-ckpt-${randomUUID().slice(0, 8)}-retry:`);
+    let refuse = true;
+    const published: string[] = [];
+    const writer = new Writer(redis, keys, 1_000, {
+      intervalMs: 0,
+      publish: async (metrics) => {
+        if (refuse) throw new Error('MESSAGE_TOO_LARGE');
+        published.push(...metrics.map((m) => m.entity));
+      },
+    });
+    const events = ['a', 'b', 'c'].map((customer, i): PositionedEvent => ({ offset: i, event: { type: 'cdr', ...cdr(`retry-${customer}`, true, Date.now()) } }));
+    // The consumer retries the batch after each failure: decoded anew, the same offsets.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(writer.count({ side: 'customer', source: 'cdrs/0', events: events.map((e) => ({ ...e })) })).rejects.toThrow('MESSAGE_TOO_LARGE');
+      expect(writer.checkpoints.pendingBatches).toBe(1);
+    }
+    refuse = false;
+    await writer.count({ side: 'customer', source: 'cdrs/0', events: events.map((e) => ({ ...e })) });
+    expect(writer.checkpoints.pendingBatches).toBe(0);
+    expect(published.sort()).toEqual(['customer:retry-a', 'customer:retry-b', 'customer:retry-c']);
+    // Written once: every event counted once.
+    expect((await readEntity(redis, keys, 'customer:retry-a')).windows[0]?.attempts).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ export const COMMON_ENV = {
   TOPIC_PREFIX: env(parsers.string, 'prefix put before every topic name (isolates tests and tenants)', ''),
   REDIS_KEY_PREFIX: env(parsers.string, 'prefix put before every Redis key', 'cw:'),
   TOPIC_PARTITIONS: env(parsers.int, 'partitions of the topics callwatch creates when they are missing', 6),
+  KAFKA_MAX_REQUEST_BYTES: env(parsers.bytes, 'the most bytes of messages callwatch sends in one produce request; keep it below the brokers\' (or topics\') message.max.bytes, 1,048,588 by default: one request\'s messages may all go to one partition, and a larger record batch is refused every time it is sent (bytes, or with a unit: 900KiB)', 1_000_000),
   KAFKA_SESSION_TIMEOUT_MS: env(parsers.int, 'how long a consumer that stopped heartbeating keeps its partitions (a crashed instance\'s partitions move after this)', 30_000),
   METRICS_HOST: env(parsers.string, 'address of the /healthz and /metrics server', '127.0.0.1'),
   METRICS_PORT: env(parsers.port, 'port of the /healthz and /metrics server (0 picks a free port)', 9464),

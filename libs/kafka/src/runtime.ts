@@ -44,7 +44,7 @@ export async function connect(config: CommonConfig, clientId: string, roles: Arr
   for (const role of roles) await codec.register(TOPIC_SCHEMAS[role], topics[role]);
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
   await producer.connect();
-  return { kafka, producer, codec, publisher: new Publisher(producer, codec), topics, close: () => producer.disconnect() };
+  return { kafka, producer, codec, publisher: new Publisher(producer, codec, config.KAFKA_MAX_REQUEST_BYTES), topics, close: () => producer.disconnect() };
 }
 
 /** Runtime is a service's connection plus its logger, its /healthz + /metrics server, and its consumers' session timeout. */

@@ -1,7 +1,7 @@
 import type { Logger } from '@callwatch/core';
 import type { Batch } from '@callwatch/kafka';
 import type { Epoch, WindowStore } from '@callwatch/redis';
-import { entityOf, idsByEntity, preAggregate, type EntityDelta, type EntityPosition, type PositionedEvent, type Side } from '@callwatch/windows';
+import { entityAt, idsByEntity, preAggregate, type EntityDelta, type EntityPosition, type PositionedEvent, type Side } from '@callwatch/windows';
 import type { AggregatorMetrics } from './metrics';
 import type { ReplayCoordinator } from './replay-coordinator';
 import type { Checkpointer, FoldedBatch } from './checkpointer';
@@ -56,17 +56,20 @@ export class BatchCounter {
     // Positions as memory holds them now, not as the read found them: a checkpoint may have loaded an entity again
     // meanwhile (another writer had changed it), and the fold below runs in this same turn.
     const deltas = this.deltas(side, events, store.positions(source, ids));
-    if (deltas.length === 0) return;
+    // No deltas: every event was applied already (a redelivery after a crash, a rebalance or a failed batch). The batch
+    // still goes to the checkpointer: it writes nothing new of these entities, but publishes their snapshots as they
+    // stand, which the run that applied them may not have published (it stopped, or publishing failed, after its
+    // checkpoint), and commits the batch.
     // A replay of this side sought the partition while this batch was on its way (fetched before the seek): the
     // seek brings its events again, and counting them now would put this partition's offset in Redis past events
     // the replay has yet to bring.
     if (batch.moved()) return;
-    store.fold(source, deltas, batchEpoch);
+    if (deltas.length > 0) store.fold(source, deltas, batchEpoch);
     this.report(side, events.length, deltas);
     log.debug({ source, from: events[0]?.offset, to: events[events.length - 1]?.offset, epoch: batchEpoch, entities: deltas.length }, 'batch folded');
     const written = checkpoints.folded({
       side, topic: batch.topic, partition: batch.partition, nextOffset: String(BigInt(batch.lastOffset) + 1n), epoch: batchEpoch, events,
-      entities: new Set(ids.keys()), newestMs: Math.max(...deltas.map((d) => d.maxEventMs)),
+      entities: new Set(ids.keys()), newestMs: deltas.reduce((newest, d) => Math.max(newest, d.maxEventMs), 0),
     });
     if (written) await written;
   }
@@ -74,7 +77,7 @@ export class BatchCounter {
   /** refold folds a batch's events of some entities again, into the state they have now (just loaded from Redis). */
   refold(batch: FoldedBatch, entities: ReadonlySet<string>): void {
     const source = `${batch.topic}/${batch.partition}`;
-    const mine = batch.events.filter(({ event }) => entities.has(entityOf(batch.side, event) as string));
+    const mine = batch.events.filter((positioned) => entities.has(entityAt(batch.side, positioned) as string));
     const ids = idsByEntity(batch.side, mine);
     this.deps.store.fold(source, this.deltas(batch.side, mine, this.deps.store.positions(source, ids)), batch.epoch);
   }

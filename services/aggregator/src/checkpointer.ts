@@ -61,8 +61,13 @@ export class Checkpointer {
    * up (after each batch when it is 0); null while the batch waits for a later one.
    */
   folded(batch: FoldedBatch): Promise<void> | null {
-    this.pending.push(batch);
-    for (const entity of batch.entities) this.touched.set(entity, (this.touched.get(entity) ?? 0) + 1);
+    // A batch handed over again (its checkpoint or its snapshots failed, and the consumer retries it) is pending
+    // already: kept once, however often a lasting failure retries it.
+    const held = this.pending.some((b) => b.side === batch.side && b.topic === batch.topic && b.partition === batch.partition && b.epoch === batch.epoch && covers(b, batch));
+    if (!held) {
+      this.pending.push(batch);
+      for (const entity of batch.entities) this.touched.set(entity, (this.touched.get(entity) ?? 0) + 1);
+    }
     return Date.now() - this.lastMs >= this.deps.intervalMs ? this.checkpoint() : null;
   }
 
@@ -71,6 +76,11 @@ export class Checkpointer {
     const next = this.lane.catch(() => undefined).then(() => this.write());
     this.lane = next;
     return next;
+  }
+
+  /** pendingBatches is how many folded batches wait for their checkpoint. */
+  get pendingBatches(): number {
+    return this.pending.length;
   }
 
   /** committed waits for the Kafka commits of the checkpoints written so far. */
@@ -141,4 +151,11 @@ export class Checkpointer {
       if (mine.size > 0) this.deps.refold(batch, mine);
     }
   }
+}
+
+/** covers tells whether batch `a` holds every event of batch `b` (events are in offset order). */
+function covers(a: FoldedBatch, b: FoldedBatch): boolean {
+  const [aFirst, bFirst] = [a.events[0], b.events[0]];
+  const [aLast, bLast] = [a.events[a.events.length - 1], b.events[b.events.length - 1]];
+  return aFirst !== undefined && bFirst !== undefined && aLast !== undefined && bLast !== undefined && aFirst.offset <= bFirst.offset && aLast.offset >= bLast.offset;
 }

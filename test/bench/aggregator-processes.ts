@@ -4,7 +4,9 @@
 // the cores left over by one aggregator pay, and what each process holds: its peak RSS and the entities in its memory.
 // Options (environment): BENCH_CDRS (default 1000000), BENCH_CUSTOMERS (10000), BENCH_PROCESSES (the counts to
 // compare, default 1,2), BENCH_ROUNDS (default 2, the counts interleaved); AGGREGATOR_* settings pass through, e.g.
-// AGGREGATOR_MEMORY_ENTITIES. Start the infrastructure first (npm run infra:up) and build (npm run build).
+// AGGREGATOR_MEMORY_ENTITIES; BENCH_NODE_ARGS go to each aggregator's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+// (a V8 CPU profile of each, written as it stops) or "--trace-gc" (into its log).
+// Start the infrastructure first (npm run infra:up) and build (npm run build).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -54,7 +56,8 @@ async function run(processes: number): Promise<string> {
   const infra = startCpuMeter(config.REDIS_URL);
   const ports = Array.from({ length: processes }, (_, i) => FIRST_PORT + i);
   const started = performance.now();
-  const children: ChildProcess[] = ports.map((port, i) => spawn(process.execPath, [MAIN], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const children: ChildProcess[] = ports.map((port, i) => spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...env, METRICS_PORT: String(port) },
     stdio: ['ignore', openSync(join(LOGS, `aggregator-${i}.log`), 'w'), openSync(join(LOGS, `aggregator-${i}.log`), 'a')],
   }));
@@ -73,7 +76,16 @@ async function run(processes: number): Promise<string> {
     const rss = children.map((child) => `${peakRssMiB(child.pid as number)} MiB`).join(', ');
     return `${processes} aggregator process(es): ${Math.round(N / seconds)} CDRs/s including start-up (${seconds.toFixed(1)} s); CPU aggregators ${aggregators.toFixed(1)} s, ${others} (${((aggregators * 1e6) / N).toFixed(1)} µs per CDR in the aggregators); peak RSS ${rss}; ${inMemory} entities in memory; load ${(loadavg()[0] ?? 0).toFixed(2)}`;
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    // Stopped gracefully (a CPU profile is written at exit), killed after 15 s.
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    })));
     await removeBenchData(conn.kafka, config.REDIS_URL, prefix);
     await conn.close();
   }

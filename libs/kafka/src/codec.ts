@@ -29,7 +29,8 @@ export class RegistryCodec {
   // Ids the registry knows under a schema that is not Avro (Protobuf, JSON Schema) or not one avsc can read: their
   // messages are dead-lettered like any other undecodable message, rather than failing every batch that holds one.
   private readonly unreadable = new Map<number, string>();
-  private readonly resolvers = new Map<string, Resolver>();
+  /** resolvers by reader type (ours, or a projection of it) and writer schema id */
+  private readonly resolvers = new Map<Type, Map<number, Resolver>>();
 
   private readonly access: RegistryAccess;
   private readonly url: string;
@@ -145,7 +146,7 @@ export class RegistryCodec {
     try {
       const body = (buffer as Buffer).subarray(HEADER_BYTES);
       if (writer === reader) return reader.fromBuffer(body) as SchemaTypes[N];
-      return reader.fromBuffer(body, this.resolver(fields ? `${name}[${fields.key}]` : name, id, reader, writer)) as SchemaTypes[N];
+      return reader.fromBuffer(body, this.resolver(name, id, reader, writer)) as SchemaTypes[N];
     } catch (err) {
       throw new CallwatchError('CW_ERR_DECODE', `bytes do not match schema id ${id} (${name}): ${(err as Error).message}`, { cause: err });
     }
@@ -159,16 +160,18 @@ export class RegistryCodec {
     return type;
   }
 
+  /** resolver reads what `writer` (schema id `id`) wrote as `reader`: made once per reader type and writer id (no string built per message). */
   private resolver(name: string, id: number, reader: Type, writer: Type): Resolver {
-    const key = `${name}:${id}`;
-    let resolver = this.resolvers.get(key);
+    let byWriter = this.resolvers.get(reader);
+    if (!byWriter) this.resolvers.set(reader, (byWriter = new Map()));
+    let resolver = byWriter.get(id);
     if (!resolver) {
       try {
         resolver = reader.createResolver(writer);
       } catch (err) {
         throw new CallwatchError('CW_ERR_DECODE', `schema id ${id} cannot be read as ${name}: ${(err as Error).message}`, { cause: err });
       }
-      this.resolvers.set(key, resolver);
+      byWriter.set(id, resolver);
     }
     return resolver;
   }
@@ -233,7 +236,8 @@ export function fromJsonEvent<N extends SchemaName>(name: N, json: Record<string
 
 /** Projection is a reader schema that keeps some fields of one of ours (made by `projection`). */
 export interface Projection {
-  readonly key: string;
+  /** the fields kept, in the schema's order */
+  readonly fields: readonly string[];
   readonly type: Type;
 }
 
@@ -247,5 +251,5 @@ export function projection<N extends SchemaName>(name: N, fields: ReadonlyArray<
   const unknown = fields.filter((field) => !schema.fields.some((f) => f.name === field));
   if (unknown.length > 0) throw new CallwatchError('CW_ERR_CONFIG', `schema ${name} has no field(s) ${unknown.join(', ')}`);
   const kept = schema.fields.filter((f) => fields.includes(f.name as keyof SchemaTypes[N] & string));
-  return { key: kept.map((f) => f.name).join(','), type: Type.forSchema({ ...schema, fields: kept } as never) };
+  return { fields: kept.map((f) => f.name), type: Type.forSchema({ ...schema, fields: kept } as never) };
 }

@@ -56,14 +56,14 @@ export class BatchCounter {
     // Positions as memory holds them now, not as the read found them: a checkpoint may have loaded an entity again
     // meanwhile (another writer had changed it), and the fold below runs in this same turn.
     const deltas = this.deltas(side, events, store.positions(source, ids));
-    // No deltas: every event was applied already (a redelivery after a crash, a rebalance or a failed batch). The batch
-    // still goes to the checkpointer: it writes nothing new of these entities, but publishes their snapshots as they
-    // stand, which the run that applied them may not have published (it stopped, or publishing failed, after its
-    // checkpoint), and commits the batch.
     // A replay of this side sought the partition while this batch was on its way (fetched before the seek): the
     // seek brings its events again, and counting them now would put this partition's offset in Redis past events
     // the replay has yet to bring.
     if (batch.moved()) return;
+    // No deltas: every event was applied already (a redelivery after a crash, a rebalance or a failed batch). The batch
+    // still goes to the checkpointer: it writes nothing new of these entities, but publishes their snapshots as they
+    // stand, which the run that applied them may not have published (it stopped, or publishing failed, after its
+    // checkpoint), and commits the batch.
     if (deltas.length > 0) store.fold(source, deltas, batchEpoch);
     this.report(side, events.length, deltas);
     log.debug({ source, from: events[0]?.offset, to: events[events.length - 1]?.offset, epoch: batchEpoch, entities: deltas.length }, 'batch folded');

@@ -229,6 +229,9 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
       const received: Array<Received<SchemaTypes[N]>> = [];
       // Built on the first rejection only: most batches have none.
       let byOffset: Map<string, KafkaMessage> | null = null;
+      // One topic per batch: its schema and projection are looked up once, not per message.
+      const name = schemas.get(batch.topic) as N;
+      const fields = opts.projections?.[name];
       for (const message of batch.messages) {
         if (message.value === null && opts.allowTombstones) {
           // Only tables (allowTombstones) see null values; their handler checks for it.
@@ -236,8 +239,7 @@ export async function startBatchConsumer<N extends SchemaName>(opts: BatchConsum
           continue;
         }
         try {
-          const name = schemas.get(batch.topic) as N;
-          const value = codec.decode(name, message.value, opts.projections?.[name]);
+          const value = codec.decode(name, message.value, fields);
           received.push(toReceived(batch.topic, batch.partition, message, value));
         } catch (err) {
           const code = err instanceof CallwatchError ? err.code : 'CW_ERR_DECODE';
